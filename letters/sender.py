@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
 
-from portal.i18n import Msg
+from email_validator import EmailNotValidError, validate_email
+
+from portal.i18n import Msg, N_
+from portal.text import clean_text
+from portal.us_states import STATE_CODES, zip_matches_state
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,130 @@ class Sender:
         return f"{self.first_name} {self.last_name}".strip()
 
 
+# Maximum length of each field, in characters (Unicode code points after NFC normalization).
+FIELD_LIMITS: dict[str, int] = {
+    "first_name": 60,
+    "last_name": 60,
+    "email": 254,
+    "street": 120,
+    "city": 80,
+    "state": 2,
+    "zip_code": 10,
+    "phone": 25,
+    "personal_paragraph": 1000,
+}
+
+MULTILINE_FIELDS = frozenset({"personal_paragraph"})
+
+# What to say when a required field is left empty.
+_REQUIRED: dict[str, str] = {
+    "first_name": N_("Enter your first name."),
+    "last_name": N_("Enter your last name."),
+    "email": N_("Enter your e-mail address."),
+    "city": N_("Enter your city or town."),
+    "state": N_("Choose your state from the list."),
+    "zip_code": N_("Enter your ZIP code."),
+}
+
+_ZIP_RE = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
+_PHONE_CHARS = frozenset("0123456789 +-().")
+# Names and places are where form spam puts its links.
+_SPAM_MARKERS = ("@", "http", "www.", "://")
+
+
+def _has_letter(text: str) -> bool:
+    return any(unicodedata.category(ch).startswith("L") for ch in text)
+
+
+def _looks_like_spam(text: str) -> bool:
+    lowered = text.casefold()
+    return any(marker in lowered for marker in _SPAM_MARKERS)
+
+
+def _check_name(value: str) -> Msg | None:
+    if _looks_like_spam(value):
+        return Msg(N_("Enter only your name here, without links or e-mail addresses."))
+    if not _has_letter(value):
+        return Msg(N_("Enter a name with at least one letter."))
+    return None
+
+
+def _check_city(value: str) -> Msg | None:
+    if _looks_like_spam(value) or not _has_letter(value):
+        return Msg(N_("Enter the name of your city or town."))
+    return None
+
+
+def _check_phone(value: str) -> Msg | None:
+    if not set(value) <= _PHONE_CHARS:
+        return Msg(N_("Use only digits, spaces and + - ( ) . in your phone number."))
+    digits = "".join(ch for ch in value if ch.isascii() and ch.isdigit())
+    if len(digits) == 10 or (len(digits) == 11 and digits.startswith("1")):
+        return None
+    return Msg(N_("Enter a 10-digit US phone number, like 202-555-0123, or leave it empty."))
+
+
 def validate_sender(raw: Mapping[str, str]) -> tuple[Sender | None, dict[str, Msg]]:
     """Clean and check the sender's form; returns (Sender, {}) or (None, {field: message})."""
-    raise NotImplementedError
+    values: dict[str, str] = {}
+    errors: dict[str, Msg] = {}
+    for name, limit in FIELD_LIMITS.items():
+        given = raw.get(name)
+        value = clean_text(given if isinstance(given, str) else "",
+                           multiline=name in MULTILINE_FIELDS)
+        values[name] = value
+        if not value:
+            if name in _REQUIRED:
+                errors[name] = Msg(_REQUIRED[name])
+        elif len(value) > limit:
+            # Never cut silently: the person decides what to leave out.
+            errors[name] = Msg(N_("Enter at most {limit} characters."), {"limit": limit})
+
+    def check(name: str, rule) -> None:
+        if name not in errors and values[name]:
+            problem = rule(values[name])
+            if problem is not None:
+                errors[name] = problem
+
+    check("first_name", _check_name)
+    check("last_name", _check_name)
+    check("city", _check_city)
+    check("phone", _check_phone)
+
+    if "email" not in errors:
+        try:
+            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = Msg(N_("Enter an e-mail address like name@example.com."))
+        else:
+            if len(values["email"]) > FIELD_LIMITS["email"]:
+                errors["email"] = Msg(N_("Enter at most {limit} characters."),
+                                      {"limit": FIELD_LIMITS["email"]})
+
+    if "state" not in errors:
+        values["state"] = values["state"].upper()
+        if values["state"] not in STATE_CODES:
+            errors["state"] = Msg(_REQUIRED["state"])
+
+    if "zip_code" not in errors:
+        if not _ZIP_RE.fullmatch(values["zip_code"]):
+            errors["zip_code"] = Msg(N_("Enter a 5-digit ZIP code, or ZIP+4 like 12345-6789."))
+        elif "state" not in errors and zip_matches_state(values["zip_code"], values["state"]) is False:
+            errors["zip_code"] = Msg(N_("This ZIP code does not match the state you chose."))
+
+    if errors:
+        return None, errors
+    return Sender(**values), {}
+
+
+def validate_letter_text(text: str, limit: int = 2000) -> tuple[str, Msg | None]:
+    """Clean a letter's body; returns (text, None) or (text, message saying what to fix)."""
+    cleaned = clean_text(text, multiline=True)
+    if not cleaned:
+        return cleaned, Msg(N_("Your letter is empty. Please write your message before sending it."))
+    if len(cleaned) > limit:
+        return cleaned, Msg(
+            N_("Your letter has {count} characters; the limit is {limit}. Please shorten it."),
+            {"count": len(cleaned), "limit": limit},
+        )
+    return cleaned, None

@@ -14,7 +14,7 @@ from portal.runtime import Runtime, open_runtime
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_environ(data_dir: Path, **extra: str) -> dict[str, str]:
+def portal_environ(data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a portal whose data lives in `data_dir` (no secrets file, no SMTP)."""
     env = {
         "PORTAL_ENV": "test",
@@ -40,7 +40,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def config(data_dir: Path):
-    return load_config(test_environ(data_dir))
+    return load_config(portal_environ(data_dir))
 
 
 @pytest.fixture
