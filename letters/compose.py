@@ -12,31 +12,22 @@ from typing import TYPE_CHECKING
 
 from letters.sender import Sender
 from portal.config import Office
+from portal.i18n import N_, translator
 
 if TYPE_CHECKING:  # templates imports this module to measure drafts; avoid the import cycle
     from letters.templates import CampaignText
 
 LETTER_MAX_CHARS = 2000
 
-# Blanks a caller fills in aloud when we do not know their details yet. They belong with the
-# campaign text (written in the campaign's language), not with the reader's interface language.
-PHONE_BLANKS: dict[str, dict[str, str]] = {
-    "en": {
-        "first_name": "[your first name]",
-        "last_name": "[your last name]",
-        "full_name": "[your name]",
-        "city": "[your city]",
-        "state": "[your state]",
-        "zip_code": "[your ZIP code]",
-    },
-    "es": {
-        "first_name": "[su nombre de pila]",
-        "last_name": "[su apellido]",
-        "full_name": "[su nombre]",
-        "city": "[su ciudad]",
-        "state": "[su estado]",
-        "zip_code": "[su código postal]",
-    },
+# Blanks a caller fills in aloud when we do not know their details yet. They follow the campaign
+# text's language (the script is read in that language), through the one translation layer.
+PHONE_BLANKS: dict[str, str] = {
+    "first_name": N_("[your first name]"),
+    "last_name": N_("[your last name]"),
+    "full_name": N_("[your name]"),
+    "city": N_("[your city]"),
+    "state": N_("[your state]"),
+    "zip_code": N_("[your ZIP code]"),
 }
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -88,7 +79,7 @@ def office_letter(office: Office, language: str, text: str) -> str:
 
 def phone_script(campaign_text: CampaignText, sender: Sender | None) -> str:
     """The call script, with the caller's details or, without a sender, blanks to say aloud."""
-    blanks = PHONE_BLANKS.get(campaign_text.language, PHONE_BLANKS["en"])
+    _ = translator(campaign_text.language)
     values = sender_values(sender) if sender is not None else {}
-    filled = {name: values.get(name) or blank for name, blank in blanks.items()}
+    filled = {name: values.get(name) or _(blank) for name, blank in PHONE_BLANKS.items()}
     return campaign_text.phone_script.format_map(filled).strip()

@@ -20,7 +20,7 @@ def start_page(title: str) -> tuple[Runtime, Translate, str]:
     """Set up a page: its title, the language switch, the runtime. Returns (runtime, _, language)."""
     language = current_language()
     _ = gettext()
-    st.set_page_config(page_title=f"{_(title)} · {_('Families Belong Together')}", layout="centered")
+    st.set_page_config(page_title=f"{_(title)} · {_('Families belong together')}", layout="centered")
     language_picker()
     st.markdown(_STYLE, unsafe_allow_html=True)
     return get_runtime(), _, language
