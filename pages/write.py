@@ -3,15 +3,14 @@
 import streamlit as st
 
 from web.layout import start_page
-from web.letter_flow import CAMPAIGN, STEP, choose_campaign, details_step, letter_step, reset_flow, sent_step
+from web.letter_flow import CAMPAIGN, STEP, choose_campaign, details_step, letter_step, open_campaign, sent_step
 
 runtime, _, language = start_page("Write a letter")
 
 # A deep link (?campaign=<id>) opens that campaign's letter directly.
 linked = st.query_params.get("campaign")
 if linked and linked != st.session_state.get(CAMPAIGN) and runtime.campaigns.get(linked):
-    reset_flow()
-    st.session_state[CAMPAIGN] = linked
+    open_campaign(linked)
 
 campaign = runtime.campaigns.get(st.session_state.get(CAMPAIGN))
 if campaign is None:

@@ -127,7 +127,7 @@ class _Source:
         self.secrets = secrets
 
     def get(self, name: str, default: Any = None, table: str | None = None) -> Any:
-        env_name = "PORTAL_" + (f"{table}_{name}" if table else name).upper()
+        env_name = "PORTAL_" + (f"{table}_{name}" if table else name).upper().replace(".", "_")
         if env_name in self.environ and self.environ[env_name] != "":
             return self.environ[env_name]
         section: Any = self.secrets

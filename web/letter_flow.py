@@ -24,7 +24,7 @@ from portal.bot_check import looks_automated
 from portal.db import StorageBusy
 from portal.i18n import Msg, Translate
 from portal.runtime import Runtime
-from portal.us_states import state_name, state_options
+from portal.us_states import state_options
 from web.runtime import letter_limiter
 
 log = logging.getLogger(__name__)
@@ -59,10 +59,9 @@ def _start_form() -> None:
     st.session_state.setdefault("letter_drawn_at", time.time())
 
 
-def choose_campaign(runtime: Runtime, _: Translate, language: str) -> None:
-    """Step 0: the list of campaigns to write for."""
-    st.title(_("Write a letter"))
-    st.write(_("Choose a letter. You can read the draft, add your own words and send it in a few minutes."))
+def campaign_cards(runtime: Runtime, _: Translate, language: str, key_prefix: str) -> str | None:
+    """One card per campaign with its count and a button; returns the id of the one picked."""
+    picked = None
     for campaign in runtime.campaigns:
         text = campaign.text(language)
         with st.container(border=True):
@@ -70,10 +69,25 @@ def choose_campaign(runtime: Runtime, _: Translate, language: str) -> None:
             st.write(text.summary)
             st.caption(_("{count} people have written so far.").format(
                 count=f"{letter_count(runtime, campaign.id):,}"))
-            if st.button(_("Write this letter"), key=f"pick-{campaign.id}", type="primary"):
-                reset_flow()
-                st.session_state[CAMPAIGN] = campaign.id
-                st.rerun()
+            if st.button(_("Write this letter"), key=f"{key_prefix}-{campaign.id}", type="primary"):
+                picked = campaign.id
+    return picked
+
+
+def open_campaign(campaign_id: str) -> None:
+    """Start a fresh letter for `campaign_id`."""
+    reset_flow()
+    st.session_state[CAMPAIGN] = campaign_id
+
+
+def choose_campaign(runtime: Runtime, _: Translate, language: str) -> None:
+    """Step 0: the list of campaigns to write for."""
+    st.title(_("Write a letter"))
+    st.write(_("Choose a letter. You can read the draft, add your own words and send it in a few minutes."))
+    picked = campaign_cards(runtime, _, language, "pick")
+    if picked:
+        open_campaign(picked)
+        st.rerun()
 
 
 def _placeholder_sender(_: Translate) -> Sender:
@@ -289,6 +303,3 @@ def sent_step(runtime: Runtime, campaign, _: Translate, language: str) -> None:
     if st.button(_("Write another letter")):
         _start_over()
 
-
-def state_label(code: str, language: str) -> str:
-    return state_name(code, language)
