@@ -17,10 +17,10 @@ class CommandError(Exception):
     """A command could not do what was asked; the message is the one-line reason."""
 
 
-def _runtime(upgrade: bool = True):
+def _runtime(config=None, upgrade: bool = True):
     from portal.runtime import open_runtime
 
-    return open_runtime(load_config(), upgrade=upgrade)
+    return open_runtime(config or load_config(), upgrade=upgrade)
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
@@ -44,11 +44,12 @@ def cmd_check_templates(args: argparse.Namespace) -> int:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from letters.demo import add_demo_letters
 
-    runtime = _runtime()
-    if runtime.config.env == "production":
+    config = load_config()
+    if config.env == "production":
         raise CommandError("demo-data refuses to write fake records into a production database")
     if args.letters < 0:
         raise CommandError("--letters must be zero or more")
+    runtime = _runtime(config)
     added = add_demo_letters(runtime, args.letters, seed=args.seed)
     print(f"added {added} demo letters")
     return 0

@@ -20,3 +20,5 @@ def configure_logging(verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Schema upgrades announce every step at INFO; operators only need to hear about problems.
+    logging.getLogger("alembic").setLevel(logging.INFO if verbose else logging.WARNING)
