@@ -1,0 +1,350 @@
+"""Building one e-mail and handing it to an SMTP server or to an .eml file.
+
+Transports know nothing of the database: they get an `OutgoingMail` with the decrypted fields and
+answer with a `SendResult` that says what the outbox should do next (SAFETY.md R4, R5). Each
+message has exactly one recipient, so a refusal always concerns that one recipient.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import os
+import re
+import smtplib
+import socket
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Protocol
+
+from portal.config import Config, SmtpSettings
+
+log = logging.getLogger(__name__)
+
+REASON_MAX = 300
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """One outbox row with its personal fields decrypted: everything a transport needs."""
+
+    outbox_id: int
+    letter_id: int
+    office_id: str
+    recipient: str
+    subject: str
+    body: str
+    sender_first_name: str
+    sender_last_name: str
+    sender_email: str
+    created_at: datetime
+
+    def __repr__(self) -> str:  # never print names, addresses or the letter in a traceback
+        return f"OutgoingMail(outbox_id={self.outbox_id}, office_id={self.office_id!r})"
+
+
+class Outcome(str, enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"    # a temporary failure: try again later
+    FAILED = "failed"  # a permanent refusal: never try again
+
+
+_ADDRESS = re.compile(r"<?[^\s<>@\"']+@[^\s<>@\"']+>?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def short_reason(text: str | bytes) -> str:
+    """A server's reply text made safe to store and log: one line, no e-mail address, bounded."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = _CONTROL.sub(" ", text)
+    # A server may echo an address back; the admin view has the recipient column already.
+    text = _ADDRESS.sub("<address>", text)
+    return " ".join(text.split())[:200]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    code: int | None = None
+    reason: str = ""
+
+    @classmethod
+    def sent(cls) -> SendResult:
+        return cls(Outcome.SENT)
+
+    @classmethod
+    def retry(cls, code: int | None, reason: str | bytes) -> SendResult:
+        return cls(Outcome.RETRY, code, short_reason(reason))
+
+    @classmethod
+    def failed(cls, code: int | None, reason: str | bytes) -> SendResult:
+        return cls(Outcome.FAILED, code, short_reason(reason))
+
+    @classmethod
+    def from_reply(cls, code: int, reason: str | bytes) -> SendResult:
+        """Classify an SMTP reply: 5xx is permanent, anything else unexpected is retried."""
+        if 200 <= code < 300:
+            return cls.sent()
+        if 500 <= code < 600:
+            return cls.failed(code, reason)
+        return cls.retry(code, reason)
+
+    @property
+    def summary(self) -> str:
+        """"550 5.1.1 No such user": what the outbox stores as last_error."""
+        text = f"{self.code} {self.reason}" if self.code is not None else self.reason
+        return text.strip()[:REASON_MAX]
+
+
+def _mail_from_address(mail_from: str) -> tuple[str, str]:
+    name, addr = parseaddr(mail_from)
+    if "@" not in addr:
+        raise ValueError("mail_from must contain an e-mail address")
+    return name, addr
+
+
+def message_id(mail: OutgoingMail, mail_from: str) -> str:
+    """The same Message-ID for every attempt at one outbox row, so a receiver can drop a repeat."""
+    domain = _mail_from_address(mail_from)[1].rpartition("@")[2]
+    seed = f"{mail.outbox_id}|{mail.letter_id}|{mail.recipient}|{mail.created_at.isoformat()}"
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:16]
+    return f"<outbox-{mail.outbox_id}-{digest}@{domain}>"
+
+
+def _reply_to(mail: OutgoingMail) -> Address | None:
+    if "@" not in mail.sender_email:
+        return None
+    local, _, domain = mail.sender_email.rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    name = f"{mail.sender_first_name} {mail.sender_last_name}".strip()
+    return Address(display_name=name, username=local, domain=domain)
+
+
+def build_message(config: Config, mail: OutgoingMail) -> EmailMessage:
+    """The e-mail an office receives for one outbox row (From us, Reply-To the supporter)."""
+    return compose(mail, config.mail_from)
+
+
+def compose(mail: OutgoingMail, mail_from: str) -> EmailMessage:
+    """`build_message` for callers that hold only the From address (the transports)."""
+    reply_to = _reply_to(mail)
+    # A non-ASCII local part cannot be written in a 7-bit header; it needs SMTPUTF8.
+    needs_utf8 = reply_to is not None and not reply_to.username.isascii()
+    msg = EmailMessage(policy=policy.SMTPUTF8 if needs_utf8 else policy.SMTP)
+    name, addr = _mail_from_address(mail_from)
+    msg["From"] = Address(display_name=name, addr_spec=addr)
+    msg["To"] = mail.recipient
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = mail.subject
+    msg["Date"] = format_datetime(mail.created_at.astimezone(UTC))
+    msg["Message-ID"] = message_id(mail, mail_from)
+    # Quoted-printable keeps the body 7-bit, so no server needs 8BITMIME to carry accents.
+    msg.set_content(mail.body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+class Transport(Protocol):
+    def open(self) -> None: ...
+    def send(self, mail: OutgoingMail) -> SendResult: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Transport: ...
+    def __exit__(self, *exc) -> None: ...
+
+
+class _TransportBase:
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class EmlTransport(_TransportBase):
+    """Writes each message as `{outbox_dir}/{YYYYmmdd-HHMMSS}-{outbox_id}.eml` (no SMTP needed)."""
+
+    def __init__(self, outbox_dir: Path, *, mail_from: str):
+        self.outbox_dir = Path(outbox_dir)
+        self.mail_from = mail_from
+
+    def open(self) -> None:
+        # The files hold supporters' names and addresses: readable by the portal's user only.
+        self.outbox_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def path_for(self, mail: OutgoingMail) -> Path:
+        # Named by the row's creation time, so a repeat overwrites the same file instead of adding one.
+        stamp = mail.created_at.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+        return self.outbox_dir / f"{stamp}-{mail.outbox_id}.eml"
+
+    def send(self, mail: OutgoingMail) -> SendResult:
+        final = self.path_for(mail)
+        tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            data = compose(mail, self.mail_from).as_bytes()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            # A reader sees either no file or the whole file, never half of one.
+            os.replace(tmp, final)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            return SendResult.retry(None, f"could not write the .eml file ({exc.strerror or type(exc).__name__})")
+        return SendResult.sent()
+
+
+class _ConnectFailed(Exception):
+    def __init__(self, result: SendResult):
+        super().__init__(result.summary)
+        self.result = result
+
+
+class SmtpTransport(_TransportBase):
+    """Sends through one SMTP connection per batch, opened on the first message."""
+
+    def __init__(self, settings: SmtpSettings, *, mail_from: str):
+        self.settings = settings
+        self.mail_from = mail_from
+        self.envelope_from = _mail_from_address(mail_from)[1]
+        self._smtp: smtplib.SMTP | None = None
+        # Set when connecting failed: the rest of the batch is retried without more timeouts.
+        self._down: SendResult | None = None
+        self.connections = 0
+
+    def open(self) -> None:
+        self._down = None
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP | None = None
+        try:
+            if s.security == "ssl":
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            smtp.ehlo()
+            if s.security == "starttls":
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, s.password)
+        except smtplib.SMTPResponseException as exc:
+            _close_quietly(smtp)
+            # A refused greeting or login is our server's problem, not the letter's: retry.
+            raise _ConnectFailed(SendResult.retry(exc.smtp_code, exc.smtp_error)) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            _close_quietly(smtp)
+            raise _ConnectFailed(SendResult.retry(None, _describe(exc))) from None
+        self.connections += 1
+        return smtp
+
+    def send(self, mail: OutgoingMail) -> SendResult:
+        if self._down is not None:
+            return self._down
+        msg = compose(mail, self.mail_from)
+        for attempt in (1, 2):
+            try:
+                if self._smtp is None:
+                    self._smtp = self._connect()
+                return self._send_on(self._smtp, mail, msg)
+            except _ConnectFailed as exc:
+                self._down = exc.result
+                return exc.result
+            except (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                _close_quietly(self._smtp)
+                self._smtp = None
+                # A connection the server dropped (idle too long, restarted) is worth one new try;
+                # a timeout is not, as the server may be slow rather than gone.
+                if attempt == 2 or "timed out" in str(exc):
+                    return SendResult.retry(None, _describe(exc))
+            except (TimeoutError, OSError) as exc:
+                _close_quietly(self._smtp)
+                self._smtp = None
+                return SendResult.retry(None, _describe(exc))
+        raise AssertionError("unreachable")
+
+    def _send_on(self, smtp: smtplib.SMTP, mail: OutgoingMail, msg: EmailMessage) -> SendResult:
+        options: tuple[str, ...] = ()
+        if msg.policy.utf8:
+            if not smtp.has_extn("smtputf8"):
+                return SendResult.failed(None, "the supporter's address needs SMTPUTF8, "
+                                               "which the SMTP server does not offer")
+            options = ("SMTPUTF8",)
+        try:
+            refused = smtp.sendmail(self.envelope_from, [mail.recipient], msg.as_bytes(),
+                                    mail_options=options)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients
+        except smtplib.SMTPResponseException as exc:  # sender refused, data refused
+            if exc.smtp_code == 421:  # the server is closing this connection
+                _close_quietly(smtp)
+                self._smtp = None
+            return SendResult.from_reply(exc.smtp_code, exc.smtp_error)
+        except smtplib.SMTPNotSupportedError as exc:
+            return SendResult.failed(None, str(exc))
+        if refused:
+            # One recipient per message: its own reply code decides, nothing else is resent.
+            code, text = refused.get(mail.recipient, next(iter(refused.values())))
+            if code == 421:
+                _close_quietly(smtp)
+                self._smtp = None
+            return SendResult.from_reply(code, text)
+        return SendResult.sent()
+
+
+def _close_quietly(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        try:
+            smtp.close()
+        except OSError:
+            pass
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return "connection timed out"
+    if isinstance(exc, socket.gaierror):
+        return "SMTP host not found"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error ({exc.reason or type(exc).__name__})"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
+
+
+def transport_for(config: Config) -> SmtpTransport | EmlTransport:
+    """SMTP when a server is configured, otherwise .eml files in the data folder (SAFETY.md R5)."""
+    if config.smtp is not None:
+        return SmtpTransport(config.smtp, mail_from=config.mail_from)
+    return EmlTransport(config.outbox_dir, mail_from=config.mail_from)
