@@ -48,3 +48,15 @@ def runtime(config) -> Runtime:
     rt = open_runtime(config)
     yield rt
     rt.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """Commands under test install their own log handler; give the next test the original ones."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
