@@ -1,13 +1,11 @@
-"""Entry point: page settings, language, and the menu. It routes; the pages do the work."""
+"""Entry point: routes to the pages. The menu itself is drawn by each page (web/menu.py)."""
 
 import streamlit as st
 
 from web.language import gettext
+from web.menu import visible_pages
 
 _ = gettext()
-
-public = [
-    st.Page("pages/home.py", title=_("Home"), default=True),
-    st.Page("pages/write.py", title=_("Write a letter"), url_path="write"),
-]
-st.navigation(public).run()
+pages = [st.Page(e.path, title=_(e.title), url_path=e.url_path, default=e.default)
+         for e in visible_pages()]
+st.navigation(pages, position="hidden").run()

@@ -44,8 +44,8 @@ class Office:
 
 DEFAULT_OFFICES: dict[str, dict[str, Any]] = {
     "president": {
-        "title_en": "The President of the United States",
-        "title_es": "La Presidencia de los Estados Unidos",
+        "title_en": "President of the United States",
+        "title_es": "Presidencia de los Estados Unidos",
         "holder": "",
         "email": "president@letters.invalid",
         "phone": "202-456-1111",
@@ -55,8 +55,8 @@ DEFAULT_OFFICES: dict[str, dict[str, Any]] = {
         "salutation_no_holder_es": "A la Presidencia de los Estados Unidos:",
     },
     "dhs_secretary": {
-        "title_en": "The Secretary of Homeland Security",
-        "title_es": "La Secretaría de Seguridad Nacional",
+        "title_en": "Secretary of Homeland Security",
+        "title_es": "Secretaría de Seguridad Nacional",
         "holder": "",
         "email": "dhs-secretary@letters.invalid",
         "phone": "202-282-8000",

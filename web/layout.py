@@ -7,6 +7,7 @@ import streamlit as st
 from portal.i18n import Translate
 from portal.runtime import Runtime
 from web.language import current_language, gettext, language_picker
+from web.menu import sidebar_menu
 from web.runtime import get_runtime
 
 # Static rules only; nothing a user wrote ever reaches this string. The honeypot container is
@@ -21,6 +22,7 @@ def start_page(title: str) -> tuple[Runtime, Translate, str]:
     language = current_language()
     _ = gettext()
     st.set_page_config(page_title=f"{_(title)} · {_('Families belong together')}", layout="centered")
+    sidebar_menu(_)
     language_picker()
     st.markdown(_STYLE, unsafe_allow_html=True)
     return get_runtime(), _, language

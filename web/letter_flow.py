@@ -195,7 +195,7 @@ def letter_step(runtime: Runtime, campaign, _: Translate, language: str) -> None
     st.subheader(_("Preview"))
     for office_id in campaign.recipients:
         office = runtime.config.offices[office_id]
-        with st.expander(_("What {office} receives").format(office=office.title[language])):
+        with st.expander(_("Letter as received: {office}").format(office=office.title[language])):
             st.caption(_("Subject: {subject}").format(subject=text.subject))
             # st.text shows the letter inert: no markdown, no HTML (SAFETY.md I2).
             st.text(office_letter(office, language, st.session_state.get("letter_text") or ""))

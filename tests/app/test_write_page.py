@@ -55,7 +55,7 @@ def test_campaign_list_without_a_deep_link(app_env):
 def test_deep_link_opens_the_campaign_with_its_draft(app_env):
     at = open_campaign()
     assert not at.exception
-    assert "To: The President of the United States, The Secretary of Homeland Security" in texts(at)
+    assert "To: President of the United States, Secretary of Homeland Security" in texts(at)
     assert "[First name]" in texts(at)  # the draft shows where the sender's details go
 
 

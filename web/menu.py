@@ -1,0 +1,45 @@
+"""The portal's menu: one table of pages, drawn the same way however a page was opened.
+
+A fresh server runs a page file directly (without app.py) until someone opens "/", and Streamlit
+would then list the raw file names. So the automatic menu is off (.streamlit/config.toml) and
+every page draws this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from portal.i18n import N_, Translate
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    path: str
+    title: str  # a message id
+    url_path: str | None = None
+    default: bool = False
+
+
+PUBLIC_PAGES = (
+    MenuEntry("pages/home.py", N_("Home"), default=True),
+    MenuEntry("pages/write.py", N_("Write a letter"), url_path="write"),
+)
+
+
+def visible_pages() -> tuple[MenuEntry, ...]:
+    """The pages this visitor may see."""
+    return PUBLIC_PAGES
+
+
+def sidebar_menu(_: Translate) -> None:
+    for entry in visible_pages():
+        try:
+            st.sidebar.page_link(entry.path, label=_(entry.title))
+        except StreamlitAPIException:
+            # Only when a page file is itself the entry script (AppTest of one page): there is
+            # no app.py beside it to resolve the paths from, and no menu to show.
+            return
+    st.sidebar.divider()
