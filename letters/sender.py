@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
 
-from email_validator import EmailNotValidError, validate_email
+from portal.fields import check_person_name, check_phone, has_letter, looks_like_spam, normalize_email, too_long
 
 from portal.i18n import Msg, N_
 from portal.text import clean_text
@@ -57,41 +56,12 @@ _REQUIRED: dict[str, str] = {
 }
 
 _ZIP_RE = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
-_PHONE_CHARS = frozenset("0123456789 +-().")
-# Names and places are where form spam puts its links.
-_SPAM_MARKERS = ("@", "http", "www.", "://")
-
-
-def _has_letter(text: str) -> bool:
-    return any(unicodedata.category(ch).startswith("L") for ch in text)
-
-
-def _looks_like_spam(text: str) -> bool:
-    lowered = text.casefold()
-    return any(marker in lowered for marker in _SPAM_MARKERS)
-
-
-def _check_name(value: str) -> Msg | None:
-    if _looks_like_spam(value):
-        return Msg(N_("Enter only your name here, without links or e-mail addresses."))
-    if not _has_letter(value):
-        return Msg(N_("Enter a name with at least one letter."))
-    return None
 
 
 def _check_city(value: str) -> Msg | None:
-    if _looks_like_spam(value) or not _has_letter(value):
+    if looks_like_spam(value) or not has_letter(value):
         return Msg(N_("Enter the name of your city or town."))
     return None
-
-
-def _check_phone(value: str) -> Msg | None:
-    if not set(value) <= _PHONE_CHARS:
-        return Msg(N_("Use only digits, spaces and + - ( ) . in your phone number."))
-    digits = "".join(ch for ch in value if ch.isascii() and ch.isdigit())
-    if len(digits) == 10 or (len(digits) == 11 and digits.startswith("1")):
-        return None
-    return Msg(N_("Enter a 10-digit US phone number, like 202-555-0123, or leave it empty."))
 
 
 def validate_sender(raw: Mapping[str, str]) -> tuple[Sender | None, dict[str, Msg]]:
@@ -106,9 +76,8 @@ def validate_sender(raw: Mapping[str, str]) -> tuple[Sender | None, dict[str, Ms
         if not value:
             if name in _REQUIRED:
                 errors[name] = Msg(_REQUIRED[name])
-        elif len(value) > limit:
-            # Never cut silently: the person decides what to leave out.
-            errors[name] = Msg(N_("Enter at most {limit} characters."), {"limit": limit})
+        elif too_long(value, limit):
+            errors[name] = too_long(value, limit)
 
     def check(name: str, rule) -> None:
         if name not in errors and values[name]:
@@ -116,20 +85,15 @@ def validate_sender(raw: Mapping[str, str]) -> tuple[Sender | None, dict[str, Ms
             if problem is not None:
                 errors[name] = problem
 
-    check("first_name", _check_name)
-    check("last_name", _check_name)
+    check("first_name", check_person_name)
+    check("last_name", check_person_name)
     check("city", _check_city)
-    check("phone", _check_phone)
+    check("phone", check_phone)
 
     if "email" not in errors:
-        try:
-            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = Msg(N_("Enter an e-mail address like name@example.com."))
-        else:
-            if len(values["email"]) > FIELD_LIMITS["email"]:
-                errors["email"] = Msg(N_("Enter at most {limit} characters."),
-                                      {"limit": FIELD_LIMITS["email"]})
+        values["email"], problem = normalize_email(values["email"], FIELD_LIMITS["email"])
+        if problem is not None:
+            errors["email"] = problem
 
     if "state" not in errors:
         values["state"] = values["state"].upper()

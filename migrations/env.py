@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import letters.models  # noqa: F401  (registers the tables on Base.metadata)
+import stories.models  # noqa: F401
 from portal.db import Base
 
 target_metadata = Base.metadata

@@ -38,6 +38,11 @@ class FieldCipher:
             return token
         return self._fernet.rotate(bytes(token))
 
+    @property
+    def fernet(self) -> MultiFernet:
+        """For whole files (photos): encrypt(bytes) with the newest key, decrypt with any."""
+        return self._fernet
+
     def lookup_hash(self, value: str) -> str:
         """A keyed hash for finding a record by e-mail without storing the e-mail in clear."""
         normal = unicodedata.normalize("NFKC", value).strip().casefold()

@@ -1,0 +1,77 @@
+"""Removing a story's content for good, leaving no bytes behind (SAFETY.md D2).
+
+Withdrawn stories are purged at once; rejected ones after a retention period. On SQLite,
+`secure_delete` zeroes freed cells, and a WAL checkpoint plus VACUUM removes the old page
+images from the write-ahead log and the free pages from the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+from portal.runtime import Runtime
+from stories.models import Story, StoryStatus
+
+log = logging.getLogger(__name__)
+
+REJECTED_RETENTION_DAYS = 30
+
+
+def purge_content(session: Session, story: Story, runtime: Runtime, now: datetime) -> None:
+    """Drop the story's words, photo and contact details; keep the bare row and consent history."""
+    from stories.intake import photos_dir
+    from stories.photos import delete_photo
+
+    if story.photo_name:
+        delete_photo(story.photo_name, photos_dir(runtime))
+    story.title_enc = None
+    story.text_enc = None
+    story.photo_name = None
+    if story.contact is not None:
+        session.delete(story.contact)
+    story.purged_at = now
+
+
+def scrub_database_file(runtime: Runtime) -> None:
+    """On SQLite, push deleted bytes out of the WAL and the file's free pages."""
+    if runtime.db.dialect != "sqlite":
+        return
+    with runtime.db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    withdrawn: int
+    rejected: int
+
+
+def purge(runtime: Runtime, *, retention_days: int = REJECTED_RETENTION_DAYS,
+          now: datetime | None = None) -> PurgeReport:
+    """Purge withdrawn stories now and rejected ones older than the retention period."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    counts = {"withdrawn": 0, "rejected": 0}
+
+    def work(session: Session) -> None:
+        due = session.scalars(select(Story).where(
+            Story.purged_at.is_(None),
+            or_(Story.status == StoryStatus.WITHDRAWN,
+                (Story.status == StoryStatus.REJECTED) & (Story.status_changed_at <= cutoff))))
+        for story in due:
+            purge_content(session, story, runtime, now)
+            counts["withdrawn" if story.status == StoryStatus.WITHDRAWN else "rejected"] += 1
+
+    runtime.db.run(work)
+    scrub_database_file(runtime)
+    log.info("purged %d withdrawn and %d rejected stories", counts["withdrawn"], counts["rejected"])
+    return PurgeReport(**counts)
