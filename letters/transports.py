@@ -269,14 +269,17 @@ class SmtpTransport(_TransportBase):
         return smtp
 
     def send(self, mail: OutgoingMail) -> SendResult:
+        return self.send_message(compose(mail, self.mail_from), mail.recipient)
+
+    def send_message(self, msg: EmailMessage, recipient: str) -> SendResult:
+        """Send a prepared message to one recipient over this transport's connection."""
         if self._down is not None:
             return self._down
-        msg = compose(mail, self.mail_from)
         for attempt in (1, 2):
             try:
                 if self._smtp is None:
                     self._smtp = self._connect()
-                return self._send_on(self._smtp, mail, msg)
+                return self._send_on(self._smtp, recipient, msg)
             except _ConnectFailed as exc:
                 self._down = exc.result
                 return exc.result
@@ -293,7 +296,7 @@ class SmtpTransport(_TransportBase):
                 return SendResult.retry(None, _describe(exc))
         raise AssertionError("unreachable")
 
-    def _send_on(self, smtp: smtplib.SMTP, mail: OutgoingMail, msg: EmailMessage) -> SendResult:
+    def _send_on(self, smtp: smtplib.SMTP, recipient: str, msg: EmailMessage) -> SendResult:
         options: tuple[str, ...] = ()
         if msg.policy.utf8:
             if not smtp.has_extn("smtputf8"):
@@ -301,7 +304,7 @@ class SmtpTransport(_TransportBase):
                                                "which the SMTP server does not offer")
             options = ("SMTPUTF8",)
         try:
-            refused = smtp.sendmail(self.envelope_from, [mail.recipient], msg.as_bytes(),
+            refused = smtp.sendmail(self.envelope_from, [recipient], msg.as_bytes(),
                                     mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients
@@ -314,7 +317,7 @@ class SmtpTransport(_TransportBase):
             return SendResult.failed(None, str(exc))
         if refused:
             # One recipient per message: its own reply code decides, nothing else is resent.
-            code, text = refused.get(mail.recipient, next(iter(refused.values())))
+            code, text = refused.get(recipient, next(iter(refused.values())))
             if code == 421:
                 _close_quietly(smtp)
                 self._smtp = None

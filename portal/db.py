@@ -84,8 +84,10 @@ def make_engine(url: str, *, busy_timeout_seconds: float = 5.0) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        write = conn.get_execution_options().get("portal_write")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # VACUUM and checkpoints must run outside any transaction
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("portal_write") else "BEGIN")
 
     return engine
 

@@ -25,7 +25,7 @@ from portal.db import StorageBusy
 from portal.i18n import Msg, Translate
 from portal.runtime import Runtime
 from portal.us_states import state_options
-from web.runtime import letter_limiter
+from web.runtime import limiter
 
 log = logging.getLogger(__name__)
 
@@ -221,10 +221,10 @@ def _send(runtime: Runtime, campaign, sender: Sender, language: str, replace: bo
         st.session_state["letter_sent_id"] = None
         st.session_state[STEP] = "sent"
         st.rerun()
-    limiter = letter_limiter(runtime.config.letters_per_minute)
+    letters = limiter("letters", runtime.config.letters_per_minute)
     session_key = st.session_state.setdefault("_rate_key", secrets.token_hex(8))
     address = st.context.ip_address or "unknown"
-    if not (limiter.allow("session:" + session_key) and limiter.allow("address:" + address)):
+    if not (letters.allow("session:" + session_key) and letters.allow("address:" + address)):
         st.error(_("You have sent several letters in a short time. Please wait a minute, "
                    "then press Send again. Your letter is still here."))
         return

@@ -37,6 +37,6 @@ def get_runtime() -> Runtime:
 
 
 @st.cache_resource(show_spinner=False)
-def letter_limiter(per_minute: int) -> SlidingWindowLimiter:
-    """One in-memory limiter per process for letter submissions (per session and per address)."""
+def limiter(name: str, per_minute: int) -> SlidingWindowLimiter:
+    """One in-memory limiter per process and purpose (letters, receipt codes), shared by sessions."""
     return SlidingWindowLimiter(per_minute, 60.0)
