@@ -39,8 +39,12 @@ class ConsentText:
     age_options: Mapping[AgeConfirmation, str]
 
     def shown_text(self) -> str:
-        """The exact words shown on the consent step, in the order shown."""
-        lines = [self.intro]
+        """The exact words the storyteller is shown before agreeing, in the order shown.
+
+        The "before you start" information is part of it: consent is informed only if the risks
+        and uses explained there are the ones recorded.
+        """
+        lines = [self.before_you_start, self.intro]
         lines += [self.purposes[p] for p in PURPOSES]
         lines += [self.credit_question, *self.credit_options.values()]
         lines += [self.age_question, *self.age_options.values()]
@@ -116,7 +120,9 @@ def check_answers(answers: ConsentAnswers, *, has_photo: bool,
             "To send your story, allow us to keep it for review. You can say no to every other use."))
     if answers.photo and not has_photo:
         errors["photo"] = Msg(N_("You allowed the use of a photo, but no photo was added."))
-    if answers.credit is Credit.FULL_NAME and not credited_name:
+    if answers.credit is Credit.FIRST_NAME and not credited_name:
+        errors["credited_name"] = Msg(N_("Enter the first name you want us to use, or choose no name."))
+    elif answers.credit is Credit.FULL_NAME and not credited_name:
         errors["credited_name"] = Msg(N_("Enter the name you want us to use, or choose another option."))
     if answers.age is None:
         errors["age"] = Msg(N_("Please confirm your age, or that you are a parent or guardian."))

@@ -8,6 +8,7 @@ images from the write-ahead log and the free pages from the file.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,9 +45,21 @@ def scrub_database_file(runtime: Runtime) -> None:
         return
     with runtime.db.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        _checkpoint(conn)
         conn.exec_driver_sql("VACUUM")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not _checkpoint(conn):
+            # A reader still holds old pages; the next purge run checkpoints them away.
+            log.warning("write-ahead log not fully checkpointed; run purge again later")
+
+
+def _checkpoint(conn, attempts: int = 20) -> bool:
+    """Truncate the WAL; readers can hold it for a moment, so try a few times."""
+    for _attempt in range(attempts):
+        busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @dataclass(frozen=True)

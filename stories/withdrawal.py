@@ -12,7 +12,7 @@ from portal.db import utcnow
 from portal.i18n import N_
 from portal.runtime import Runtime
 from stories.consent import WITHDRAWN, ConsentAnswers, ConsentText, answers_of, record_consent
-from stories.models import ConsentChange, IntakeMethod, Story, StoryStatus
+from stories.models import ConsentChange, Credit, IntakeMethod, Story, StoryStatus
 from stories.purge import purge_content, scrub_database_file
 from stories.receipts import receipt_hash
 
@@ -102,8 +102,14 @@ def narrow_consent(runtime: Runtime, code: str, answers: ConsentAnswers, consent
                               credit=answers.credit, age=current.age)
         record_consent(session, story, consent_text, kept, change=ConsentChange.NARROWED,
                        method=IntakeMethod.WEB, now=now)
-        if kept.credit.value == "none" and story.contact is not None:
-            story.contact.credited_name_enc = None
+        contact = story.contact
+        if contact is not None and contact.credited_name_enc:
+            if kept.credit is Credit.NONE:
+                contact.credited_name_enc = None
+            elif kept.credit is Credit.FIRST_NAME and current.credit is Credit.FULL_NAME:
+                # Keep only what may now be printed: the first name.
+                first = runtime.cipher.decrypt(contact.credited_name_enc).split()[0]
+                contact.credited_name_enc = runtime.cipher.encrypt(first)
         if not kept.photo and story.photo_name:
             from stories.intake import photos_dir
             from stories.photos import delete_photo
