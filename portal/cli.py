@@ -6,12 +6,20 @@ Every command exits non-zero with a one-line reason on error, so scripts and ser
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import os
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 from portal.config import ConfigError, load_config
+from portal.db import StorageBusy
 from portal.keys import MissingKeyError
 from portal.logs import configure_logging
+
+REJECTED_RETENTION_DAYS = 30  # stories.purge's default, repeated so --help needs no domain import
+
 
 class CommandError(Exception):
     """A command could not do what was asked; the message is the one-line reason."""
@@ -49,9 +57,17 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         raise CommandError("demo-data refuses to write fake records into a production database")
     if args.letters < 0:
         raise CommandError("--letters must be zero or more")
+    if args.stories < 0:
+        raise CommandError("--stories must be zero or more")
     runtime = _runtime(config)
-    added = add_demo_letters(runtime, args.letters, seed=args.seed)
-    print(f"added {added} demo letters")
+    if args.letters or not args.stories:
+        added = add_demo_letters(runtime, args.letters, seed=args.seed)
+        print(f"added {added} demo letters")
+    if args.stories:
+        from stories.demo import add_demo_stories
+
+        added = add_demo_stories(runtime, args.stories, seed=args.seed)
+        print(f"added {added} demo stories")
     return 0
 
 
@@ -63,6 +79,111 @@ def cmd_deliver(args: argparse.Namespace) -> int:
         print(f"no SMTP server configured: writing messages as .eml files to {runtime.config.outbox_dir}")
     report = run_worker(runtime, once=args.once)
     print(f"sent {report.sent}, to retry {report.retried}, failed {report.failed}")
+    return 0
+
+
+def cmd_stories_import(args: argparse.Namespace) -> int:
+    from stories.paper_import import csv_help, csv_template, import_stories
+
+    if args.template:
+        if args.file or args.receipts:
+            raise CommandError("--template takes no FILE and no --receipts")
+        print(csv_template(), end="")
+        return 0
+    if args.help_columns:
+        print(csv_help(), end="")
+        return 0
+    if not args.file:
+        raise CommandError("give the CSV file to import (or --template for its header)")
+    if not args.receipts:
+        raise CommandError("--receipts FILE is required: receipt codes are shown only once, and "
+                           "the storytellers need them to check or withdraw their stories")
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CommandError(f'{path} is not UTF-8 text; in the spreadsheet use "Save as CSV UTF-8"') from None
+    runtime = _runtime()
+    # Created before importing: once the stories are stored, the codes exist nowhere else.
+    receipts_fd = _create_private_file(Path(args.receipts))
+    try:
+        report = import_stories(runtime, io.StringIO(text, newline=""),
+                                all_or_nothing=not args.row_by_row)
+    except BaseException:
+        os.close(receipts_fd)
+        os.unlink(args.receipts)
+        raise
+    _write_receipts(receipts_fd, Path(args.receipts), report.receipts)
+    for problem in report.problems:
+        print(f"line {problem.line}: {problem.field}: {problem.message}")
+    rejected = len(report.rejected_lines)
+    if report.imported:
+        print(f"imported {report.imported} stories; receipt codes written to {args.receipts} "
+              "(hand each storyteller theirs, then delete the file)")
+    if rejected and report.imported:
+        print(f"{rejected} rows rejected; fix them and import only those rows again, "
+              "not the whole file")
+    elif rejected:
+        print(f"nothing imported: {rejected} rows rejected; fix them and import the file again")
+    elif not report.imported:
+        print("nothing imported: the file has no stories")
+    return 1 if rejected else 0
+
+
+def _create_private_file(path: Path) -> int:
+    """A new file only its owner can read (0600); never overwrites earlier receipts."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CommandError(f"{path} already exists; choose a new file for the receipts") from None
+    except OSError as exc:
+        raise CommandError(f"cannot create {path}: {exc.strerror}") from None
+    os.fchmod(fd, 0o600)
+    return fd
+
+
+def _write_receipts(fd: int, path: Path, receipts) -> None:
+    if not receipts:
+        os.close(fd)
+        path.unlink()
+        return
+    rows = [["line", "receipt_code"], *([r.line, r.code] for r in receipts)]
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+    except OSError as exc:
+        # The stories are stored and these codes exist nowhere else: show them rather than lose them.
+        print(f"error: cannot write {path} ({exc.strerror}); the receipt codes follow, copy them now",
+              file=sys.stderr)
+        for line, code in rows[1:]:
+            print(f"line {line}: receipt {code}")
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from stories.purge import purge
+
+    if args.retention_days < 0:
+        raise CommandError("--retention-days must be zero or more")
+    report = purge(_runtime(), retention_days=args.retention_days)
+    print(f"purged {report.withdrawn} withdrawn and {report.rejected} rejected stories "
+          f"(rejected ones older than {args.retention_days} days)")
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from portal.key_rotation import rotate_keys
+    from stories.intake import photos_dir
+
+    runtime = _runtime()
+    if len(runtime.config.encryption_keys) < 2:
+        print("only one encryption key is configured: everything already uses it")
+    report = rotate_keys(runtime, photos_dir=photos_dir(runtime))
+    print(f"re-encrypted {report.fields} fields and {report.files} photos with the newest key; "
+          "the older keys can now be removed from the configuration")
     return 0
 
 
@@ -84,10 +205,37 @@ def build_parser() -> argparse.ArgumentParser:
         "load every letter template and report problems (exit 1 if any)")
     p = add("demo-data", cmd_demo_data, "add realistic fake records for demos and benchmarks")
     p.add_argument("--letters", type=int, default=0, metavar="N", help="number of fake letters")
+    p.add_argument("--stories", type=int, default=0, metavar="N",
+                   help="number of fake stories, in every status")
     p.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
     p = add("deliver", cmd_deliver, "send queued letters (SMTP, or .eml files when none is set)")
     p.add_argument("--once", action="store_true",
                    help="send what is due now and exit, instead of running until stopped")
+    p = add("purge", cmd_purge,
+            "remove the content of withdrawn stories, and of rejected ones past the retention")
+    p.add_argument("--retention-days", type=int, default=REJECTED_RETENTION_DAYS, metavar="N",
+                   help=f"keep rejected stories this many days (default {REJECTED_RETENTION_DAYS})")
+
+    add("rotate-keys", cmd_rotate_keys,
+        "re-encrypt every encrypted field and photo with the first (newest) encryption key")
+
+    stories = sub.add_parser("stories", help="story tools", description="story tools")
+    stories_sub = stories.add_subparsers(dest="stories_command", required=True, metavar="ACTION")
+    text = "import stories collected on paper forms from a CSV file (exit 1 if any row is rejected)"
+    p = stories_sub.add_parser("import", help=text, description=text)
+    p.set_defaults(func=cmd_stories_import)
+    p.add_argument("file", nargs="?", metavar="FILE.csv", help="the CSV file (UTF-8)")
+    p.add_argument("--template", action="store_true", help="print the CSV header line and exit")
+    p.add_argument("--help-columns", action="store_true",
+                   help="describe each column and its allowed values, and exit")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--all-or-nothing", dest="row_by_row", action="store_false",
+                      help="import nothing if any row is rejected (the default)")
+    mode.add_argument("--row-by-row", dest="row_by_row", action="store_true",
+                      help="import the good rows and report the rejected ones")
+    p.set_defaults(row_by_row=False)  # else the store_false option's default (True) would win
+    p.add_argument("--receipts", metavar="FILE",
+                   help="new file (mode 0600) for each imported row's receipt code; required")
     return parser
 
 
@@ -99,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except (CommandError, ConfigError, MissingKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StorageBusy:
+        print("error: the database stayed busy; nothing more was saved, try again", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 from portal.fields import check_person_name, check_phone, normalize_email, too_long
@@ -21,6 +23,9 @@ from portal.us_states import STATE_CODES
 from stories.consent import ConsentAnswers, ConsentText, check_answers, record_consent
 from stories.models import ConsentChange, Connection, Credit, IntakeMethod, Story, StoryContact, StoryStatus
 from stories.receipts import new_receipt_code, receipt_hash
+
+if TYPE_CHECKING:
+    from stories.photos import CleanPhoto
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +151,7 @@ class StorySubmission:
     consent_text: ConsentText
     credited_name: str = ""
     contact: ContactFields = ContactFields()
-    photo: bytes | None = None  # already cleaned (stories.photos.clean_photo)
+    photo: CleanPhoto | None = None  # from stories.photos.clean_photo, never the raw upload
     method: IntakeMethod = IntakeMethod.WEB
 
 
@@ -169,6 +174,40 @@ def photos_dir(runtime: Runtime) -> Path:
     return runtime.config.data_dir / "photos"
 
 
+def store_story(session: Session, runtime: Runtime, submission: StorySubmission, now: datetime, *,
+                code: str | None = None, photo_name: str | None = None) -> tuple[Story, str]:
+    """Add the story, its first consent event and its contact details to `session`; flushed.
+
+    The caller owns the transaction (several paper stories can share one). Returns the story and
+    its receipt code. Raises StoryRejected when the consent answers do not allow storing it.
+    """
+    errors = check_answers(submission.answers, has_photo=photo_name is not None,
+                           credited_name=submission.credited_name)
+    if errors:
+        raise StoryRejected(errors)
+    code = code or new_receipt_code()
+    cipher = runtime.cipher
+    fields = submission.story
+    story = Story(
+        receipt_hash=receipt_hash(cipher, code), status=StoryStatus.NEW,
+        language=fields.language, state=fields.state, connection=fields.connection,
+        year=fields.year, method=submission.method, title_enc=cipher.encrypt(fields.title),
+        text_enc=cipher.encrypt(fields.text), photo_name=photo_name,
+        submitted_at=now, status_changed_at=now)
+    session.add(story)
+    record_consent(session, story, submission.consent_text, submission.answers,
+                   change=ConsentChange.GIVEN, method=submission.method, now=now)
+    contact = submission.contact
+    # A name they chose not to have printed is not kept at all.
+    credited_name = "" if submission.answers.credit is Credit.NONE else submission.credited_name
+    if contact.email or contact.phone or credited_name:
+        session.add(StoryContact(story=story, email_enc=cipher.encrypt(contact.email),
+                                 phone_enc=cipher.encrypt(contact.phone),
+                                 credited_name_enc=cipher.encrypt(credited_name)))
+    session.flush()
+    return story, code
+
+
 def submit_story(runtime: Runtime, submission: StorySubmission, *, now: datetime | None = None) -> Receipt:
     """Store the story, its consent and its contact details together; return the receipt code."""
     from stories.photos import delete_photo, store_photo
@@ -186,22 +225,7 @@ def submit_story(runtime: Runtime, submission: StorySubmission, *, now: datetime
         photo_name = store_photo(submission.photo, photos_dir(runtime), cipher.fernet)
 
     def work(session) -> int:
-        fields = submission.story
-        story = Story(
-            receipt_hash=receipt_hash(cipher, code), status=StoryStatus.NEW,
-            language=fields.language, state=fields.state, connection=fields.connection,
-            year=fields.year, method=submission.method, title_enc=cipher.encrypt(fields.title),
-            text_enc=cipher.encrypt(fields.text), photo_name=photo_name,
-            submitted_at=now, status_changed_at=now)
-        session.add(story)
-        record_consent(session, story, submission.consent_text, submission.answers,
-                       change=ConsentChange.GIVEN, method=submission.method, now=now)
-        contact = submission.contact
-        if contact.email or contact.phone or submission.credited_name:
-            session.add(StoryContact(story=story, email_enc=cipher.encrypt(contact.email),
-                                     phone_enc=cipher.encrypt(contact.phone),
-                                     credited_name_enc=cipher.encrypt(submission.credited_name)))
-        session.flush()
+        story, _code = store_story(session, runtime, submission, now, code=code, photo_name=photo_name)
         return story.id
 
     try:
