@@ -250,7 +250,8 @@ def review_step(runtime: Runtime, text: ConsentText, language: str, _: Translate
             go("story")
         return
     with st.container(border=True):
-        st.subheader(fields.title)
+        # st.text, never markdown: what the storyteller typed is shown inert (SAFETY.md I2).
+        st.text(fields.title)
         st.text(fields.text)
         details = [_(STORY_LANGUAGES[fields.language]), _(CONNECTIONS[fields.connection])]
         if fields.state:
@@ -269,7 +270,7 @@ def review_step(runtime: Runtime, text: ConsentText, language: str, _: Translate
         st.write(f"{mark} — {text.purposes[purpose]}")
     st.write(f"{text.credit_question} {text.credit_options[answers.credit]}")
     if contact.email or contact.phone:
-        st.write(_("Contact for follow-up: {contact}").format(
+        st.text(_("Contact for follow-up: {contact}").format(
             contact=", ".join(v for v in (contact.email, contact.phone) if v)))
     else:
         st.write(_("No contact details: you will stay anonymous to our team as well."))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from PIL import Image
 from sqlalchemy import select
 
@@ -76,34 +78,57 @@ def test_no_consent_box_starts_ticked(app_env):
     assert at.radio(key="story_age").value is None
 
 
-def test_full_journey_gives_a_receipt_code_that_opens_the_story(app_env):
-    at = walk_to_consent(start())
+LABELS = {
+    "en": {"start": "I understand. Start my story", "continue": "Continue", "submit": "Submit my story",
+           "thanks": "Thank you for sharing your story", "contact": "Contact (optional)",
+           "publish_yes": "Yes — Publish my story on this website.",
+           "press_no": "No — Give my story to reporters and partner organizations.",
+           "show": "Show my story", "received": "Received. Your story is waiting for our team to read it.",
+           "confirm": "Yes, withdraw and delete my story.", "withdraw": "Withdraw my story",
+           "withdrawn": "Withdrawn."},
+    "es": {"start": "Entiendo. Empezar mi historia", "continue": "Continuar", "submit": "Enviar mi historia",
+           "thanks": "Gracias por compartir su historia", "contact": "Contacto (opcional)",
+           "publish_yes": "Sí — Publicar mi historia en este sitio web.",
+           "press_no": "No — Entregar mi historia a periodistas y organizaciones aliadas.",
+           "show": "Ver mi historia", "received": "Recibida. Su historia espera a que nuestro equipo la lea.",
+           "confirm": "Sí, retirar y borrar mi historia.", "withdraw": "Retirar mi historia",
+           "withdrawn": "Retirada."},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_full_journey_gives_a_receipt_code_that_opens_the_story(app_env, lang):
+    words = LABELS[lang]
+    at = press(start(lang), words["start"])
+    at = press(fill_story(at).run(), words["continue"])
     at.checkbox(key="story_consent_keep_for_review").check()
     at.checkbox(key="story_consent_publish").check()
     at.radio(key="story_age").set_value(AgeConfirmation.ADULT)
-    at = press(at, "Continue")
-    assert "Contact (optional)" in texts(at)
-    at = press(at, "Continue")
-    assert "Review" in texts(at) and STORY in texts(at)
-    assert "Yes — Publish my story on this website." in texts(at)
-    assert "No — Give my story to reporters and partner organizations." in texts(at)
-    at = press(at, "Submit my story")
+    at = press(at, words["continue"])
+    assert words["contact"] in texts(at)
+    at = press(at, words["continue"])
+    assert STORY in texts(at)
+    assert words["publish_yes"] in texts(at)
+    assert words["press_no"] in texts(at)
+    at = press(at, words["submit"])
     assert not at.exception
-    assert "Thank you for sharing your story" in texts(at)
+    assert words["thanks"] in texts(at)
     [code_block] = at.code
     code = code_block.value
     assert len(code.replace("-", "")) == 32
     assert stories_in_db() == [(StoryStatus.NEW, True, False, False, [ConsentChange.GIVEN])]
 
     # Coming back with the code: the status in plain words, then withdrawal in one confirmation.
-    mine = page("my_story.py").run()
+    mine = page("my_story.py")
+    mine.query_params["lang"] = lang
+    mine.run()
     mine.text_input[0].input(code.lower().replace("-", " "))
-    mine = press(mine, "Show my story")
-    assert "Received. Your story is waiting for our team to read it." in texts(mine)
-    [confirm] = [c for c in mine.checkbox if c.label == "Yes, withdraw and delete my story."]
+    mine = press(mine, words["show"])
+    assert words["received"] in texts(mine)
+    [confirm] = [c for c in mine.checkbox if c.label == words["confirm"]]
     confirm.check()
-    mine = press(mine, "Withdraw my story")
-    assert "Withdrawn." in texts(mine)
+    mine = press(mine, words["withdraw"])
+    assert words["withdrawn"] in texts(mine)
     [(status, publish, _press, _photo, changes)] = stories_in_db()
     assert status is StoryStatus.WITHDRAWN and publish is False
     assert changes == [ConsentChange.GIVEN, ConsentChange.WITHDRAWN]
