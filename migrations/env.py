@@ -5,6 +5,8 @@ from sqlalchemy import create_engine
 
 import letters.models  # noqa: F401  (registers the tables on Base.metadata)
 import stories.models  # noqa: F401
+import portal.accounts_models  # noqa: F401
+import stories.ledger_models  # noqa: F401
 from portal.db import Base
 
 target_metadata = Base.metadata

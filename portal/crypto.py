@@ -43,6 +43,11 @@ class FieldCipher:
         """For whole files (photos): encrypt(bytes) with the newest key, decrypt with any."""
         return self._fernet
 
+    @property
+    def search_key(self) -> bytes:
+        """A key for search-term hashes, derived from the lookup key but distinct from it."""
+        return hmac.new(self._lookup_key, b"story search terms", hashlib.sha256).digest()
+
     def lookup_hash(self, value: str) -> str:
         """A keyed hash for finding a record by e-mail without storing the e-mail in clear."""
         normal = unicodedata.normalize("NFKC", value).strip().casefold()

@@ -23,6 +23,7 @@ from portal.us_states import STATE_CODES
 from stories.consent import ConsentAnswers, ConsentText, check_answers, record_consent
 from stories.models import ConsentChange, Connection, Credit, IntakeMethod, Story, StoryContact, StoryStatus
 from stories.receipts import new_receipt_code, receipt_hash
+from stories.search_terms import index_story
 
 if TYPE_CHECKING:
     from stories.photos import CleanPhoto
@@ -205,6 +206,7 @@ def store_story(session: Session, runtime: Runtime, submission: StorySubmission,
                                  phone_enc=cipher.encrypt(contact.phone),
                                  credited_name_enc=cipher.encrypt(credited_name)))
     session.flush()
+    index_story(session, cipher, story.id, (fields.title, fields.text))
     return story, code
 
 

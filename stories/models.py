@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, utcnow
@@ -64,6 +64,8 @@ class Story(Base):
     __tablename__ = "stories"
     __table_args__ = (
         Index("ix_stories_status_submitted", "status", "submitted_at"),
+        Index("ix_stories_language", "language"),
+        Index("ix_stories_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,11 +91,29 @@ class Story(Base):
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
+    # The publication version: what moderators prepared for use, redacted; encrypted like the
+    # original, which is kept apart and never exported. None until a moderator saves one.
+    publication_title_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    publication_text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Bumped on every moderator save, so a second moderator's stale edit is refused (M6).
+    version: Mapped[int] = mapped_column(default=1)
+    approved_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(String(300))
 
     contact: Mapped[StoryContact | None] = relationship(
         back_populates="story", cascade="all, delete-orphan", passive_deletes=True, uselist=False)
     consent_events: Mapped[list[ConsentEvent]] = relationship(
         back_populates="story", order_by="ConsentEvent.id", passive_deletes=True)
+
+
+class StoryTerm(Base):
+    """A keyed hash of one word of a story, so moderators can search text that is stored encrypted."""
+
+    __tablename__ = "story_terms"
+
+    term: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
 
 
 class StoryContact(Base):

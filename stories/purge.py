@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from portal.db import utcnow
 from portal.runtime import Runtime
 from stories.models import Story, StoryStatus
+from stories.search_terms import forget_story
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ def purge_content(session: Session, story: Story, runtime: Runtime, now: datetim
         delete_photo(story.photo_name, photos_dir(runtime))
     story.title_enc = None
     story.text_enc = None
+    story.publication_title_enc = None
+    story.publication_text_enc = None
     story.photo_name = None
+    forget_story(session, story.id)
     if story.contact is not None:
         session.delete(story.contact)
     story.purged_at = now
