@@ -99,6 +99,9 @@ class Story(Base):
     version: Mapped[int] = mapped_column(default=1)
     approved_at: Mapped[datetime | None]
     rejection_reason: Mapped[str | None] = mapped_column(String(300))
+    # Who opened it last and when, so a second moderator is told someone is on it (M6).
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("moderators.id"))
+    review_started_at: Mapped[datetime | None]
 
     contact: Mapped[StoryContact | None] = relationship(
         back_populates="story", cascade="all, delete-orphan", passive_deletes=True, uselist=False)

@@ -93,6 +93,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
         batch_op.add_column(sa.Column('approved_at', portal.db.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('rejection_reason', sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column('reviewer_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('review_started_at', portal.db.UTCDateTime(), nullable=True))
+        batch_op.create_foreign_key('fk_stories_reviewer_id_moderators', 'moderators', ['reviewer_id'], ['id'])
         batch_op.create_index('ix_stories_language', ['language'], unique=False)
         batch_op.create_index('ix_stories_state', ['state'], unique=False)
 
@@ -109,6 +112,9 @@ def downgrade() -> None:
     with op.batch_alter_table('stories', schema=None) as batch_op:
         batch_op.drop_index('ix_stories_state')
         batch_op.drop_index('ix_stories_language')
+        batch_op.drop_constraint('fk_stories_reviewer_id_moderators', type_='foreignkey')
+        batch_op.drop_column('review_started_at')
+        batch_op.drop_column('reviewer_id')
         batch_op.drop_column('rejection_reason')
         batch_op.drop_column('approved_at')
         batch_op.drop_column('version')
