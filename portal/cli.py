@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 import os
 import sys
@@ -187,6 +188,132 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_new_password(from_stdin: bool) -> str:
+    """The new password from standard input (one line) or typed twice at a hidden prompt."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        # Only the line ending goes: spaces are part of a passphrase.
+        return line[:-1].removesuffix("\r") if line.endswith("\n") else line
+    first = getpass.getpass("New password (15 characters or more; spaces allowed): ")
+    second = getpass.getpass("Same password again: ")
+    if first != second:
+        raise CommandError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_moderators_add(args: argparse.Namespace) -> int:
+    from portal.accounts import AccountError, add_moderator, canonical_email, check_password
+
+    try:
+        email = canonical_email(args.email)
+        # Checked before the database is opened, so a short password costs nothing to retry.
+        password = check_password(_read_new_password(args.password_stdin))
+        add_moderator(_runtime(), email, password, is_admin=args.admin)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"added {'administrator' if args.admin else 'moderator'} {email}")
+    return 0
+
+
+def cmd_moderators_disable(args: argparse.Namespace) -> int:
+    from portal.accounts import AccountError, canonical_email, disable_moderator
+
+    try:
+        email = canonical_email(args.email)
+        changed = disable_moderator(_runtime(), email)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"disabled {email}" if changed else f"{email} was already disabled")
+    return 0
+
+
+def cmd_moderators_list(args: argparse.Namespace) -> int:
+    from portal.accounts import list_moderators
+
+    moderators = list_moderators(_runtime())
+    if not moderators:
+        print("no moderator accounts yet; add one with: python -m portal moderators add EMAIL --admin")
+        return 0
+    width = max(len("EMAIL"), *(len(m.email) for m in moderators))
+    print(f"{'EMAIL':<{width}}  ADMIN  DISABLED  LAST LOGIN (UTC)")
+    for m in moderators:
+        last = m.last_login_at.strftime("%Y-%m-%d %H:%M") if m.last_login_at else "never"
+        print(f"{m.email:<{width}}  {'yes' if m.is_admin else 'no':<5}  "
+              f"{'yes' if m.disabled else 'no':<8}  {last}")
+    return 0
+
+
+EXPORT_FORMATS = ("xlsx", "docx")
+
+
+def _export_format(value: str) -> str:
+    if value not in EXPORT_FORMATS:
+        raise CommandError(f"unknown format {value!r}; use xlsx or docx")
+    return value
+
+
+def _write_export(path: Path, write: Callable[[object], int]) -> int:
+    """Run `write` on a new file only its owner can read (0600); remove the file if it fails."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        raise CommandError(f"{path} already exists; choose a new file for the export") from None
+    except OSError as exc:
+        raise CommandError(f"cannot create {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            return write(fh)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def cmd_export_stories(args: argparse.Namespace) -> int:
+    from portal.audit import Actor
+    from stories.ledger import clean_outlet, export_stories
+
+    fmt = _export_format(args.format)
+    if args.status != "approved":
+        raise CommandError("only approved stories can be exported (--status approved)")
+    try:
+        outlet = clean_outlet(args.outlet)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    runtime = _runtime()
+    count = _write_export(Path(args.out), lambda fh: export_stories(
+        runtime, Actor(None, "cli"), fh, fmt=fmt, outlet=outlet, campaign=args.campaign_name))
+    print(f"wrote {count} stories to {args.out}; the export is recorded in the ledger")
+    return 0
+
+
+def cmd_export_letters(args: argparse.Namespace) -> int:
+    from letters.exports import UnknownExportFilter, check_filters, export_letters
+    from portal.audit import Actor
+
+    fmt = _export_format(args.format)
+    if args.office and fmt != "docx":
+        raise CommandError("--office applies to the docx print bundle only")
+    if args.with_emails and fmt != "xlsx":
+        raise CommandError("--with-emails applies to the xlsx export only")
+    runtime = _runtime()
+    try:
+        with runtime.db.session() as session:  # before creating the file: a typo leaves nothing
+            check_filters(runtime, session, campaign_id=args.campaign, office_id=args.office)
+
+        def write_and_record(fh) -> int:
+            # Recorded before the file is handed over: if this fails, the file is removed.
+            return export_letters(runtime, Actor(None, "cli"), fh, fmt=fmt, campaign_id=args.campaign,
+                                  office_id=args.office, include_emails=args.with_emails)
+
+        count = _write_export(Path(args.out), write_and_record)
+    except UnknownExportFilter as exc:
+        raise CommandError(str(exc)) from None
+    what = "letter pages" if fmt == "docx" else "letters counted"
+    print(f"wrote {count} {what} to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m portal",
@@ -236,6 +363,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(row_by_row=False)  # else the store_false option's default (True) would win
     p.add_argument("--receipts", metavar="FILE",
                    help="new file (mode 0600) for each imported row's receipt code; required")
+
+    moderators = sub.add_parser("moderators", help="moderator accounts",
+                                description="moderator accounts (passwords are never shown)")
+    mod_sub = moderators.add_subparsers(dest="moderators_command", required=True, metavar="ACTION")
+    text = "add a moderator account; the password is asked twice at a hidden prompt"
+    p = mod_sub.add_parser("add", help=text, description=text)
+    p.set_defaults(func=cmd_moderators_add)
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--admin", action="store_true",
+                   help="also allow administration (the audit log)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input instead")
+    text = "disable a moderator account; its open sessions end at once"
+    p = mod_sub.add_parser("disable", help=text, description=text)
+    p.set_defaults(func=cmd_moderators_disable)
+    p.add_argument("email", metavar="EMAIL")
+    text = "list moderator accounts: e-mail, administrator, disabled, last sign-in"
+    p = mod_sub.add_parser("list", help=text, description=text)
+    p.set_defaults(func=cmd_moderators_list)
+
+    export = sub.add_parser("export", help="export files for the press or for delivery",
+                            description="export files for the press or for delivery; "
+                                        "files are created new, readable by their owner only")
+    export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    text = ("approved stories whose tellers allowed press use, publication version only; "
+            "recorded in the export ledger")
+    p = export_sub.add_parser("stories", help=text, description=text)
+    p.set_defaults(func=cmd_export_stories)
+    p.add_argument("--format", required=True, metavar="xlsx|docx", help="spreadsheet or press kit")
+    p.add_argument("--out", required=True, metavar="PATH", help="new file to write (mode 0600)")
+    p.add_argument("--status", default="approved", help="only approved is allowed")
+    p.add_argument("--for", dest="outlet", default=None, metavar="OUTLET",
+                   help="who receives the file, for the recall list if a story is withdrawn")
+    p.add_argument("--campaign-name", default="Families Together", metavar="NAME",
+                   help="campaign name on the cover and summary (default: Families Together)")
+    text = "letters: a print bundle for hand delivery (docx) or senders by place (xlsx)"
+    p = export_sub.add_parser("letters", help=text, description=text)
+    p.set_defaults(func=cmd_export_letters)
+    p.add_argument("--format", required=True, metavar="xlsx|docx", help="spreadsheet or print bundle")
+    p.add_argument("--out", required=True, metavar="PATH", help="new file to write (mode 0600)")
+    p.add_argument("--campaign", default=None, metavar="ID", help="only this campaign's letters")
+    p.add_argument("--office", default=None, metavar="ID", help="docx: only letters to this office")
+    p.add_argument("--with-emails", action="store_true",
+                   help="xlsx: add a sheet with each sender's name and e-mail address")
     return parser
 
 

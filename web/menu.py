@@ -31,9 +31,27 @@ PUBLIC_PAGES = (
 )
 
 
+# Shown only to signed-in moderators; each page still checks the role itself (SAFETY.md M4).
+MODERATOR_PAGES = (
+    MenuEntry("pages/moderate.py", N_("Story queue"), url_path="moderate"),
+    MenuEntry("pages/review.py", N_("Review a story"), url_path="review"),
+    MenuEntry("pages/exports.py", N_("Exports"), url_path="exports"),
+    MenuEntry("pages/dashboard.py", N_("Dashboard"), url_path="dashboard"),
+)
+ADMIN_PAGES = (
+    MenuEntry("pages/audit.py", N_("Audit log"), url_path="audit"),
+)
+LOGIN_PAGE = MenuEntry("pages/login.py", N_("Moderator sign-in"), url_path="login")
+
+
 def visible_pages() -> tuple[MenuEntry, ...]:
-    """The pages this visitor may see."""
-    return PUBLIC_PAGES
+    """The pages this visitor may see: public ones, plus moderation when signed in."""
+    from web.auth import current_moderator
+
+    moderator = current_moderator()
+    if moderator is None:
+        return PUBLIC_PAGES + (LOGIN_PAGE,)
+    return PUBLIC_PAGES + MODERATOR_PAGES + (ADMIN_PAGES if moderator.is_admin else ())
 
 
 def sidebar_menu(_: Translate) -> None:

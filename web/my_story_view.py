@@ -9,7 +9,7 @@ import streamlit as st
 from portal.i18n import Translate
 from portal.runtime import Runtime
 from stories.consent import PURPOSES, ConsentAnswers, ConsentText
-from stories.models import Credit, StoryStatus
+from stories.models import Credit
 from stories.withdrawal import (STATUS_TEXT, NotNarrowing, StoryStatusView, narrow_consent,
                                 story_status, withdraw_story)
 from web.runtime import limiter

@@ -219,6 +219,19 @@ def open_expander(page, title: str):
     return box.get_by_test_id("stExpanderDetails")
 
 
+def wait_for_app_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the page's script run has finished (Streamlit marks its state on stApp).
+
+    Call it after something on the page shows that a new run has begun (an element only that run
+    draws): straight after a click the old "notRunning" may still be showing. An upload started
+    while a run is under way can be dropped without a word, so wait for this before uploading.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning",
+                                                          timeout=timeout)
+
+
 def wait_until_human(drawn_at: float, portal_env: Mapping[str, str]) -> None:
     """Let the portal's minimum time to submit pass since the form was drawn.
 

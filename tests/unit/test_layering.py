@@ -32,4 +32,4 @@ def test_pages_folder_holds_only_pages():
     # Streamlit turns every file in pages/ into a page, so shared code must live in web/.
     for path in (ROOT / "pages").glob("*.py"):
         source = path.read_text(encoding="utf-8")
-        assert "start_page(" in source or "require_moderator(" in source, path.name
+        assert "start_page(" in source or "start_moderator_page(" in source, path.name

@@ -1,0 +1,96 @@
+"""The story queue's widgets: counts, filters, the page of stories, opening one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from portal.i18n import N_, Translate
+from portal.runtime import Runtime
+from portal.us_states import state_options
+from stories.intake import STORY_LANGUAGES
+from stories.moderation import QueueFilters, QueuePage, status_counts
+from stories.models import StoryStatus
+
+REVIEW_ID = "review_story_id"
+PAGE = "queue_page"
+
+STATUS_LABELS = {
+    StoryStatus.NEW: N_("New"),
+    StoryStatus.IN_REVIEW: N_("In review"),
+    StoryStatus.NEEDS_LEGAL_REVIEW: N_("Needs legal review"),
+    StoryStatus.APPROVED: N_("Approved"),
+    StoryStatus.REJECTED: N_("Rejected"),
+    StoryStatus.WITHDRAWN: N_("Withdrawn"),
+}
+OPEN_WORK = (StoryStatus.NEW, StoryStatus.IN_REVIEW, StoryStatus.NEEDS_LEGAL_REVIEW)
+
+
+def counts(runtime: Runtime, _: Translate) -> None:
+    found = status_counts(runtime)
+    for col, status in zip(st.columns(len(StoryStatus)), StoryStatus):
+        col.metric(_(STATUS_LABELS[status]), f"{found[status]:,}")
+
+
+def _any_yes_no(label: str, key: str, _: Translate, where) -> bool | None:
+    choice = where.selectbox(label, ["any", "yes", "no"], key=key,
+                             format_func=lambda v: {"any": _("Any"), "yes": _("Yes"), "no": _("No")}[v])
+    return None if choice == "any" else choice == "yes"
+
+
+def filters(language: str, _: Translate) -> QueueFilters:
+    with st.expander(_("Filters and search"), expanded=True):
+        row = st.columns([3, 2, 2])
+        statuses = row[0].multiselect(_("Status"), list(StoryStatus), default=list(OPEN_WORK),
+                                      format_func=lambda s: _(STATUS_LABELS[s]), key="q_status")
+        story_language = row[1].selectbox(_("Language"), [None, *STORY_LANGUAGES], key="q_language",
+                                          format_func=lambda c: _("Any") if c is None else _(STORY_LANGUAGES[c]))
+        names = dict(state_options(language))
+        state = row[2].selectbox(_("State"), [None, *names], key="q_state",
+                                 format_func=lambda c: _("Any") if c is None else names[c])
+        row = st.columns([2, 2, 2, 2])
+        has_photo = _any_yes_no(_("Has a photo"), "q_photo", _, row[0])
+        press = _any_yes_no(_("Consent to press"), "q_press", _, row[1])
+        since = row[2].date_input(_("Submitted from"), value=None, key="q_from", format="YYYY-MM-DD")
+        until = row[3].date_input(_("Submitted until"), value=None, key="q_to", format="YYYY-MM-DD")
+        search = st.text_input(_("Search words in titles and stories"), key="q_search",
+                               help=_("Whole words, any order; accents and capitals do not matter."))
+    chosen = QueueFilters(statuses=tuple(statuses), language=story_language, state=state,
+                          has_photo=has_photo, press_consent=press,
+                          submitted_from=since if isinstance(since, dt.date) else None,
+                          submitted_to=until if isinstance(until, dt.date) else None,
+                          search=search or "")
+    # New filters start again from the first page.
+    if st.session_state.get("q_last") != chosen:
+        st.session_state["q_last"] = chosen
+        st.session_state[PAGE] = 0
+    return chosen
+
+
+def table(result: QueuePage, _: Translate) -> None:
+    if not result.rows:
+        st.info(_("No stories match these filters."))
+        return
+    # st.dataframe shows text inert: a title is never rendered as markdown or HTML (I2).
+    st.dataframe([{
+        _("Story"): row.id, _("Status"): _(STATUS_LABELS[row.status]), _("Title"): row.title,
+        _("Language"): row.language, _("State"): row.state or "",
+        _("Submitted"): row.submitted_at.strftime("%Y-%m-%d %H:%M"),
+        _("Photo"): "✓" if row.has_photo else "", _("Press"): "✓" if row.consent_press else "",
+    } for row in result.rows], hide_index=True, width="stretch")
+    st.caption(_("Page {page} of {pages} · {total} stories").format(
+        page=result.page + 1, pages=result.pages, total=f"{result.total:,}"))
+    cols = st.columns(4)
+    if cols[0].button(_("Previous page"), disabled=result.page == 0):
+        st.session_state[PAGE] = result.page - 1
+        st.rerun()
+    if cols[1].button(_("Next page"), disabled=result.page + 1 >= result.pages):
+        st.session_state[PAGE] = result.page + 1
+        st.rerun()
+    options = [row.id for row in result.rows]
+    chosen = cols[2].selectbox(_("Story to open"), options, key="q_open",
+                               format_func=lambda i: f"#{i}", label_visibility="collapsed")
+    if cols[3].button(_("Open story"), type="primary"):
+        st.session_state[REVIEW_ID] = chosen
+        st.switch_page("pages/review.py")
