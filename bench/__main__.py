@@ -6,9 +6,9 @@ import argparse
 import platform
 import os
 
-from bench import letters
+from bench import letters, stories
 
-BENCHES = {"submit": letters.bench_submit, "pages": letters.bench_pages}
+BENCHES = {"submit": letters.bench_submit, "pages": letters.bench_pages, "queue": stories.bench_queue}
 
 
 def main() -> None:

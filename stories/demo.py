@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from stories.search_terms import term_hash, words
+
 from portal.db import utcnow
 from portal.runtime import Runtime
 from stories.consent import consent_text
-from stories.models import (AgeConfirmation, ConsentChange, ConsentEvent, Connection, Credit,
+from stories.models import (AgeConfirmation, ConsentChange, ConsentEvent, Connection, Credit, StoryTerm,
                             IntakeMethod, Story, StoryContact, StoryStatus)
 from stories.purge import REJECTED_RETENTION_DAYS
 from stories.receipts import new_receipt_code, receipt_hash
@@ -156,15 +158,23 @@ def add_demo_stories(runtime: Runtime, count: int, *, seed: int | None = None, d
                 consent_press=current["press"], consent_quote=current["quote"],
                 consent_photo=False, credit=current["credit"], submitted_at=submitted,
                 status_changed_at=changed, withdrawn_at=changed if withdrawn else None,
-                purged_at=changed if purged else None))
+                purged_at=changed if purged else None,
+                # An approved story always has the publication version a moderator saved.
+                publication_title_enc=cipher.encrypt(title) if status is StoryStatus.APPROVED else None,
+                publication_text_enc=cipher.encrypt(text) if status is StoryStatus.APPROVED else None,
+                approved_at=changed if status is StoryStatus.APPROVED else None,
+                version=2 if status is StoryStatus.APPROVED else 1))
             extras.append((key, form_language, method, submitted, changed, answers, withdrawn,
-                           contact))
+                           contact, None if purged else f"{title}\n{text}"))
         with runtime.db.session(write=True) as session:
             session.execute(insert(Story), stories)
             ids = dict(session.execute(select(Story.receipt_hash, Story.id).where(
                 Story.receipt_hash.in_([row["receipt_hash"] for row in stories]))).all())
-            events, contacts = [], []
-            for key, form_language, method, submitted, changed, answers, withdrawn, contact in extras:
+            events, contacts, terms = [], [], []
+            for key, form_language, method, submitted, changed, answers, withdrawn, contact, words_of in extras:
+                if words_of:
+                    terms.extend({"term": term_hash(cipher, w), "story_id": ids[key]}
+                                 for w in words(words_of))
                 text = texts[form_language]
                 common = dict(story_id=ids[key], text_version=text.version, language=text.language,
                               text_sha256=text.sha256)
@@ -178,6 +188,8 @@ def add_demo_stories(runtime: Runtime, count: int, *, seed: int | None = None, d
                 if contact:
                     contacts.append(dict(contact, story_id=ids[key]))
             session.execute(insert(ConsentEvent), events)
+            if terms:
+                session.execute(insert(StoryTerm), terms)
             if contacts:
                 session.execute(insert(StoryContact), contacts)
     return count

@@ -40,7 +40,7 @@ def receipt_message(runtime: Runtime, to: str, code: str, language: str) -> Emai
     msg["Subject"] = _(SUBJECT)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain=addr.rpartition("@")[2] or None)
-    msg.set_content(_(BODY).format(code=code, url=f"{config.public_url}/my-story"),
+    msg.set_content(_(BODY).format(code=code, url=f"{config.public_url}/my_story"),
                     charset="utf-8", cte="quoted-printable")
     return msg
 

@@ -26,8 +26,8 @@ class MenuEntry:
 PUBLIC_PAGES = (
     MenuEntry("pages/home.py", N_("Home"), default=True),
     MenuEntry("pages/write.py", N_("Write a letter"), url_path="write"),
-    MenuEntry("pages/share_story.py", N_("Share your story"), url_path="share-story"),
-    MenuEntry("pages/my_story.py", N_("My story"), url_path="my-story"),
+    MenuEntry("pages/share_story.py", N_("Share your story"), url_path="share_story"),
+    MenuEntry("pages/my_story.py", N_("My story"), url_path="my_story"),
 )
 
 

@@ -102,5 +102,6 @@ def test_a_deep_link_to_a_fresh_server_shows_the_portal_menu(fresh_server, page)
     # A fresh server runs pages/write.py without app.py; the menu must still be the portal's own.
     harness.open_letter(page, fresh_server, CAMPAIGN)
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_role("link")).to_have_text(["Home", "Write a letter"], timeout=15_000)
+    expect(sidebar.get_by_role("link")).to_have_text(
+        ["Home", "Write a letter", "Share your story", "My story", "Moderator sign-in"], timeout=15_000)
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)

@@ -19,7 +19,7 @@ def test_receipt_is_sent_in_the_storytellers_language(smtp, make_runtime):
     assert message["To"] == "ines@example.org"
     assert message["Subject"] == "El código de recibo de su historia"
     body = message.get_content()
-    assert code in body and "/my-story" in body
+    assert code in body and "/my_story" in body
     # The code exists only in that message: not in the outbox table, not on disk.
     outbox = rt.config.outbox_dir
     assert not outbox.exists() or not any(outbox.iterdir())

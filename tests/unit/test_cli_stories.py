@@ -252,3 +252,16 @@ def test_rotate_keys_command_reports_what_it_did(data_dir, monkeypatch, capsys):
     assert cli_main(["rotate-keys"]) == 0
     out = capsys.readouterr().out
     assert "re-encrypted" in out and "0 fields" not in out
+
+
+def test_demo_stories_are_searchable_and_approved_ones_reach_the_press_export(runtime):
+    from stories.demo import add_demo_stories
+    from stories.exports import press_stories
+    from stories.moderation import QueueFilters, queue
+
+    add_demo_stories(runtime, 120, seed=5)
+    with runtime.db.session() as session:
+        exported = list(press_stories(runtime, session))
+    assert exported, "approved demo stories with press consent should be exportable"
+    word = exported[0].text.split()[0]
+    assert queue(runtime, QueueFilters(search=word)).total >= 1

@@ -33,3 +33,14 @@ def test_pages_folder_holds_only_pages():
     for path in (ROOT / "pages").glob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "start_page(" in source or "start_moderator_page(" in source, path.name
+
+
+def test_every_page_url_is_its_file_name():
+    # A fresh server knows pages by file name until app.py has run once; the router must agree,
+    # or the first visitor to a deep link meets "page not found".
+    from web.menu import ADMIN_PAGES, LOGIN_PAGE, MODERATOR_PAGES, PUBLIC_PAGES
+
+    for entry in PUBLIC_PAGES + MODERATOR_PAGES + ADMIN_PAGES + (LOGIN_PAGE,):
+        stem = Path(entry.path).stem
+        assert entry.url_path in (None, stem) or (entry.default and entry.url_path is None), entry
+        assert (ROOT / entry.path).exists(), entry.path
