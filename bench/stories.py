@@ -43,8 +43,8 @@ def bench_queue(sizes: tuple[int, ...] = (10_000, 100_000)) -> Iterator[tuple[st
                 "queue, open work, first page": lambda: queue(runtime, open_work),
                 "queue, open work, page 50": lambda: queue(runtime, open_work, page=50),
                 "queue, Spanish + press consent": lambda: queue(runtime, QueueFilters(language="es", press_consent=True)),
-                "queue, search one word": lambda: queue(runtime, QueueFilters(search="border")),
-                "queue, search two words": lambda: queue(runtime, QueueFilters(search="frontera hija")),
+                "queue, search one common word": lambda: queue(runtime, QueueFilters(search="children")),
+                "queue, search two words": lambda: queue(runtime, QueueFilters(search="hija semanas")),
             }
             for label, fn in cases.items():
                 yield f"{label} ({size:,} stories)", f"{_median(fn) * 1000:.1f} ms"

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from portal.audit import ACTIONS, browse
+from portal.i18n import N_, plural
 from web.layout import start_moderator_page
 
 runtime, _, language, actor = start_moderator_page("Audit log", admin=True)
@@ -19,5 +20,6 @@ with runtime.db.session() as session:
     rows = [{_("When (UTC)"): e.at.strftime("%Y-%m-%d %H:%M:%S"), _("Who"): e.actor,
              _("Action"): e.action, _("Story"): e.story_id, _("Detail"): e.detail or ""}
             for e in result.entries]
-st.caption(_("{total} entries").format(total=f"{result.total:,}"))
+st.caption(plural(_, N_("{total} entry"), N_("{total} entries"), result.total).format(
+    total=f"{result.total:,}"))
 st.dataframe(rows, hide_index=True, width="stretch")

@@ -53,6 +53,15 @@ def translator(language: str) -> Translate:
     return lambda message: table.get(message, message)
 
 
+def plural(_: Translate, one: str, many: str, n: int) -> str:
+    """Pick the singular or plural message id by `n`, then translate it.
+
+    English and Spanish share the rule "one when n == 1"; a language with other plural forms
+    would need gettext's ngettext and plural catalog entries instead.
+    """
+    return _(one if n == 1 else many)
+
+
 @dataclass(frozen=True)
 class Msg:
     """A message id with its parameters, rendered later in the reader's language."""

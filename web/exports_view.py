@@ -7,7 +7,7 @@ import io
 import streamlit as st
 
 from portal.audit import Actor
-from portal.i18n import Translate
+from portal.i18n import N_, Translate, plural
 from portal.runtime import Runtime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,7 +48,8 @@ def story_exports(runtime: Runtime, actor: Actor, _: Translate) -> None:
         with st.spinner(_("Preparing the file…")):
             count = export_stories(runtime, actor, buffer, fmt=fmt, outlet=outlet.strip(),
                                    campaign=campaign.strip())
-        _offer("story_file", _("Download {count} stories").format(count=count), buffer.getvalue(),
+        label = plural(_, N_("Download {count} story"), N_("Download {count} stories"), count)
+        _offer("story_file", label.format(count=count), buffer.getvalue(),
                f"stories.{fmt}", XLSX if fmt == "xlsx" else DOCX)
     _download("story_file")
 

@@ -22,7 +22,7 @@ from letters.submit import (OPT_IN_TEXT, AlreadyWrote, LetterDraft, UnknownCampa
                             load_letter, submit_letter)
 from portal.bot_check import looks_automated
 from portal.db import StorageBusy
-from portal.i18n import Msg, Translate
+from portal.i18n import N_, Msg, Translate, plural
 from portal.runtime import Runtime
 from portal.us_states import state_options
 from web.runtime import limiter
@@ -67,8 +67,10 @@ def campaign_cards(runtime: Runtime, _: Translate, language: str, key_prefix: st
         with st.container(border=True):
             st.subheader(text.title)
             st.write(text.summary)
-            st.caption(_("{count} people have written so far.").format(
-                count=f"{letter_count(runtime, campaign.id):,}"))
+            written = letter_count(runtime, campaign.id)
+            st.caption(plural(_, N_("{count} person has written so far."),
+                              N_("{count} people have written so far."), written).format(
+                count=f"{written:,}"))
             if st.button(_("Write this letter"), key=f"{key_prefix}-{campaign.id}", type="primary"):
                 picked = campaign.id
     return picked

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from portal.i18n import N_, Translate
+from portal.i18n import N_, Translate, plural
 from portal.runtime import Runtime
 from portal.us_states import state_options
 from stories.intake import STORY_LANGUAGES
@@ -79,7 +79,8 @@ def table(result: QueuePage, _: Translate) -> None:
         _("Submitted"): row.submitted_at.strftime("%Y-%m-%d %H:%M"),
         _("Photo"): "✓" if row.has_photo else "", _("Press"): "✓" if row.consent_press else "",
     } for row in result.rows], hide_index=True, width="stretch")
-    st.caption(_("Page {page} of {pages} · {total} stories").format(
+    st.caption(plural(_, N_("Page {page} of {pages} · {total} story"),
+                      N_("Page {page} of {pages} · {total} stories"), result.total).format(
         page=result.page + 1, pages=result.pages, total=f"{result.total:,}"))
     cols = st.columns(4)
     if cols[0].button(_("Previous page"), disabled=result.page == 0):

@@ -56,7 +56,9 @@ def _editor_keys(review: Review) -> tuple[str, str]:
     return f"pub_title_{review.id}_{review.version}", f"pub_text_{review.id}_{review.version}"
 
 
-def _remove_detected(text_key: str) -> None:
+def _remove_detected(title_key: str, text_key: str) -> None:
+    # Both fields: a detail left in the title would reach the press files just the same.
+    st.session_state[title_key] = redact_all(st.session_state.get(title_key, ""))
     st.session_state[text_key] = redact_all(st.session_state.get(text_key, ""))
 
 
@@ -92,7 +94,7 @@ def detected(review: Review, text_key: str, title_key: str, _: Translate) -> Non
         # Inert text again: the detected snippet comes from the storyteller.
         st.text(f"• {hit.text}  —  {_(PII_MESSAGES[hit.kind])}")
     st.button(_("Replace every detected detail with [removed]"), on_click=_remove_detected,
-              args=(text_key,))
+              args=(title_key, text_key))
 
 
 def decisions(runtime: Runtime, actor: Actor, review: Review, title_key: str, text_key: str,
