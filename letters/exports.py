@@ -18,7 +18,7 @@ from letters.compose import office_letter
 from letters.models import DeliveryStatus, Letter, OutboxMessage
 from portal.db import utcnow
 from portal.i18n import DEFAULT_LANGUAGE, normalize_language
-from portal.office_files import neutral_docx_properties, new_workbook, one_line, printable, write_table
+from portal.office_files import add_paragraphs, neutral_docx_properties, new_workbook, one_line, write_table
 from portal.runtime import Runtime
 
 BATCH_SIZE = 500
@@ -44,19 +44,6 @@ def check_filters(runtime: Runtime, session: Session, *, campaign_id: str | None
 def _campaign_title(runtime: Runtime, campaign_id: str) -> str:
     campaign = runtime.campaigns.get(campaign_id)
     return campaign.text(DEFAULT_LANGUAGE).title if campaign is not None else campaign_id
-
-
-def _add_lines(doc, text: str) -> None:
-    """Blank lines separate paragraphs; a single line end stays a line break (a signature)."""
-    for block in printable(text).strip("\n").split("\n\n"):
-        if not block.strip():
-            continue
-        paragraph = doc.add_paragraph()
-        lines = block.strip("\n").split("\n")
-        for index, line in enumerate(lines):
-            run = paragraph.add_run(line)
-            if index < len(lines) - 1:
-                run.add_break()
 
 
 def write_letters_docx(stream: BinaryIO, runtime: Runtime, session: Session, *,
@@ -100,7 +87,7 @@ def write_letters_docx(stream: BinaryIO, runtime: Runtime, session: Session, *,
             doc.add_paragraph(f"{counts[group]} letters")
         doc.add_page_break()
         language = normalize_language(row.language)
-        _add_lines(doc, office_letter(office, language, cipher.decrypt(row.text_enc)))
+        add_paragraphs(doc, office_letter(office, language, cipher.decrypt(row.text_enc)))
         pages += 1
     if not pages:
         doc.add_paragraph("No letters to deliver.")

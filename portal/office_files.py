@@ -185,3 +185,16 @@ def naive_utc(when: datetime) -> datetime:
     from datetime import UTC
 
     return when.astimezone(UTC).replace(tzinfo=None)
+
+
+def add_paragraphs(doc, text: str) -> None:
+    """Blank lines separate paragraphs; a single line end stays a line break (a signature)."""
+    for block in printable(text).strip("\n").split("\n\n"):
+        if not block.strip():
+            continue
+        paragraph = doc.add_paragraph()
+        lines = block.strip("\n").split("\n")
+        for index, line in enumerate(lines):
+            run = paragraph.add_run(line)
+            if index < len(lines) - 1:
+                run.add_break()

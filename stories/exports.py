@@ -19,8 +19,8 @@ from docx.shared import Inches, Pt, RGBColor
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.office_files import (naive_utc, neutral_docx_properties, new_workbook, one_line,
-                                 printable, write_table)
+from portal.office_files import (add_paragraphs, naive_utc, neutral_docx_properties, new_workbook,
+                                 one_line, write_table)
 from portal.runtime import Runtime
 from stories.models import Credit, Story, StoryContact, StoryStatus
 
@@ -132,19 +132,6 @@ def _footer(section, text: str) -> None:
     paragraph.text = text
 
 
-def _paragraphs(doc, text: str) -> None:
-    """Blank lines separate paragraphs; a single line end stays a line break inside one."""
-    for block in printable(text).strip("\n").split("\n\n"):
-        if not block.strip():
-            continue
-        paragraph = doc.add_paragraph()
-        lines = block.strip("\n").split("\n")
-        for index, line in enumerate(lines):
-            run = paragraph.add_run(line)
-            if index < len(lines) - 1:
-                run.add_break()
-
-
 def write_press_kit_docx(stream: BinaryIO, stories: Iterable[PressStory], *, campaign: str,
                          exported_at: datetime,
                          photos: Callable[[str], bytes | None] | None = None) -> int:
@@ -176,7 +163,7 @@ def write_press_kit_docx(stream: BinaryIO, stories: Iterable[PressStory], *, cam
             data = photos(story.photo_name)
             if data:
                 doc.add_picture(io.BytesIO(data), width=Inches(4))
-        _paragraphs(doc, story.text)
+        add_paragraphs(doc, story.text)
     count_paragraph.text = f"Number of stories: {count}"
     neutral_docx_properties(doc, title=TITLE_DOCX, when=exported_at)
     doc.save(stream)

@@ -65,6 +65,19 @@ def progress_line(_: Translate) -> None:
                                                        name=labels[index]))
 
 
+def step_buttons(back: str, forward: str, problems, _: Translate) -> None:
+    """Back, and Continue once `problems()` finds nothing; its findings show by their fields."""
+    cols = st.columns(2)
+    if cols[0].button(_("Back")):
+        go(back)
+    if cols[1].button(_("Continue"), type="primary"):
+        errors = problems()
+        st.session_state[_key("errors")] = errors
+        if not errors:
+            go(forward)
+        st.rerun()
+
+
 def before_step(text: ConsentText, _: Translate) -> None:
     st.title(_("Share your story"))
     # Our own, reviewed text: plain paragraphs, no user input.
@@ -107,15 +120,7 @@ def story_step(runtime: Runtime, language: str, _: Translate) -> None:
     _show_error(st, "year", _)
     _photo_field(_)
 
-    cols = st.columns(2)
-    if cols[0].button(_("Back")):
-        go("before")
-    if cols[1].button(_("Continue"), type="primary"):
-        fields, errors = _story_fields()
-        st.session_state[_key("errors")] = errors
-        if fields is not None:
-            go("consent")
-        st.rerun()
+    step_buttons("before", "consent", lambda: _story_fields()[1], _)
 
 
 def _story_fields() -> tuple[StoryFields | None, dict[str, Msg]]:
@@ -187,20 +192,17 @@ def consent_step(text: ConsentText, _: Translate) -> None:
     st.radio(text.age_question, list(AgeConfirmation), index=None, key=_key("age"),
              format_func=text.age_options.get, persist_state="session")
     _show_error(st, "age", _)
-    cols = st.columns(2)
-    if cols[0].button(_("Back")):
-        go("story")
-    if cols[1].button(_("Continue"), type="primary"):
-        answers = consent_answers(has_photo)
-        name, name_error = validate_credited_name(st.session_state.get(_key("credited_name")),
-                                                  answers.credit)
-        errors = check_answers(answers, has_photo=has_photo, credited_name=name)
-        if name_error is not None:
-            errors["credited_name"] = name_error
-        st.session_state[_key("errors")] = errors
-        if not errors:
-            go("contact")
-        st.rerun()
+    step_buttons("story", "contact", lambda: _consent_errors(has_photo), _)
+
+
+def _consent_errors(has_photo: bool) -> dict[str, Msg]:
+    answers = consent_answers(has_photo)
+    name, name_error = validate_credited_name(st.session_state.get(_key("credited_name")),
+                                              answers.credit)
+    errors = check_answers(answers, has_photo=has_photo, credited_name=name)
+    if name_error is not None:
+        errors["credited_name"] = name_error
+    return errors
 
 
 def consent_answers(has_photo: bool) -> ConsentAnswers:
@@ -221,15 +223,7 @@ def contact_step(_: Translate) -> None:
     st.text_input(_("Phone, with country code if outside the US (optional)"), key=_key("phone"),
                   max_chars=FIELD_LIMITS["phone"], persist_state="session")
     _show_error(st, "phone", _)
-    cols = st.columns(2)
-    if cols[0].button(_("Back")):
-        go("consent")
-    if cols[1].button(_("Continue"), type="primary"):
-        _contact, errors = _contact_fields()
-        st.session_state[_key("errors")] = errors
-        if not errors:
-            go("review")
-        st.rerun()
+    step_buttons("consent", "review", lambda: _contact_fields()[1], _)
 
 
 def _contact_fields() -> tuple[ContactFields | None, dict[str, Msg]]:
