@@ -38,11 +38,11 @@ def _field_key(name: str) -> str:
     return f"sender_{name}"
 
 
-def reset_flow(keep_campaign: bool = False) -> None:
+def reset_flow() -> None:
     """Forget the flow (after sending, or to start over); a fresh form gets a fresh key."""
     for key in [STEP, "letter_sender", "letter_errors", "letter_text", "letter_draft",
                 "letter_idem", "letter_drawn_at", "letter_conflict", "letter_sent_id",
-                "letter_text_error"] + ([] if keep_campaign else [CAMPAIGN]):
+                "letter_text_error", "letter_replaced", CAMPAIGN]:
         st.session_state.pop(key, None)
 
 
