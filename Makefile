@@ -7,7 +7,7 @@ PORT   ?= 8501
 # apt needs root; use sudo when we are not root and it is there.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test test-fast bench install install-dev chromium translations clean
+.PHONY: run test test-postgres test-fast bench install install-dev chromium translations clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,14 @@ chromium:
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; \
 	fi
 
-## test: everything the tests need, then every test
+## test: everything the tests need, then every test on SQLite, then the database-facing ones on PostgreSQL
 test: $(VENV)/.installed-dev chromium
 	$(PY) -m pytest
+	PY=$(PY) scripts/test_postgres.sh
+
+## test-postgres: unit, integration and page tests on a throwaway PostgreSQL cluster (installed if missing)
+test-postgres: $(VENV)/.installed-dev
+	PY=$(PY) scripts/test_postgres.sh
 
 ## test-fast: unit and page tests only
 test-fast: $(VENV)/.installed-dev

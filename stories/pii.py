@@ -245,6 +245,20 @@ def find_pii(text: str) -> list[PiiHit]:
     return _merge(_candidates(text), text)
 
 
+def redact_all(text: str, replacement: str = "[removed]", rounds: int = 5) -> str:
+    """`text` with every detected detail replaced, again until nothing more is found.
+
+    Removing one match can join what was around it into a new one (two e-mail-like runs glued by
+    a "+"), so one pass is not always enough.
+    """
+    for _round in range(rounds):
+        hits = find_pii(text)
+        if not hits:
+            break
+        text = redact(text, hits, replacement)
+    return text
+
+
 def redact(text: str, hits: Iterable[PiiHit], replacement: str = "[removed]") -> str:
     """`text` with each hit replaced by `replacement`; overlapping hits are removed as one stretch."""
     out: list[str] = []

@@ -54,6 +54,9 @@ def visible_pages() -> tuple[MenuEntry, ...]:
     return PUBLIC_PAGES + MODERATOR_PAGES + (ADMIN_PAGES if moderator.is_admin else ())
 
 
+ALL_PAGES = PUBLIC_PAGES + MODERATOR_PAGES + ADMIN_PAGES + (LOGIN_PAGE,)
+
+
 def sidebar_menu(_: Translate) -> None:
     for entry in visible_pages():
         try:

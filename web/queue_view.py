@@ -25,11 +25,13 @@ STATUS_LABELS = {
     StoryStatus.WITHDRAWN: N_("Withdrawn"),
 }
 OPEN_WORK = (StoryStatus.NEW, StoryStatus.IN_REVIEW, StoryStatus.NEEDS_LEGAL_REVIEW)
+# The order work moves through, for counts and filters.
+STATUS_ORDER = OPEN_WORK + (StoryStatus.APPROVED, StoryStatus.REJECTED, StoryStatus.WITHDRAWN)
 
 
 def counts(runtime: Runtime, _: Translate) -> None:
     found = status_counts(runtime)
-    for col, status in zip(st.columns(len(StoryStatus)), StoryStatus):
+    for col, status in zip(st.columns(len(STATUS_ORDER)), STATUS_ORDER):
         col.metric(_(STATUS_LABELS[status]), f"{found[status]:,}")
 
 
@@ -42,7 +44,7 @@ def _any_yes_no(label: str, key: str, _: Translate, where) -> bool | None:
 def filters(language: str, _: Translate) -> QueueFilters:
     with st.expander(_("Filters and search"), expanded=True):
         row = st.columns([3, 2, 2])
-        statuses = row[0].multiselect(_("Status"), list(StoryStatus), default=list(OPEN_WORK),
+        statuses = row[0].multiselect(_("Status"), list(STATUS_ORDER), default=list(OPEN_WORK),
                                       format_func=lambda s: _(STATUS_LABELS[s]), key="q_status")
         story_language = row[1].selectbox(_("Language"), [None, *STORY_LANGUAGES], key="q_language",
                                           format_func=lambda c: _("Any") if c is None else _(STORY_LANGUAGES[c]))

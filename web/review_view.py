@@ -41,12 +41,15 @@ def consent_box(review: Review, _: Translate) -> None:
     """What the storyteller allowed, first and prominent: every decision follows from it."""
     with st.container(border=True):
         st.subheader(_("What the storyteller allowed"))
-        cols = st.columns(len(PURPOSES) + 1)
-        for col, purpose in zip(cols, PURPOSES):
+        purposes = [p for p in PURPOSES if p != "photo" or review.has_photo]
+        cols = st.columns(2)
+        for index, purpose in enumerate(purposes):
             allowed = getattr(review.consent, purpose)
-            col.metric(_(PURPOSE_LABELS[purpose]), _("Yes") if allowed else _("No"))
+            cols[index % 2].write(f"{'✅' if allowed else '❌'} {_(PURPOSE_LABELS[purpose])}: "
+                                  f"**{_('Yes') if allowed else _('No')}**")
         credit = credit_line(review.consent.credit, review.credited_name)
-        cols[-1].metric(_("Credit"), credit or _(CREDIT_LABELS[review.consent.credit]))
+        # The credited name is the storyteller's own text: shown inert.
+        cols[len(purposes) % 2].text(f"{_('Credit')}: {credit or _(CREDIT_LABELS[review.consent.credit])}")
         if not review.consent.press:
             st.info(_("No consent to press: this story never appears in a press export."))
 

@@ -186,6 +186,23 @@ def test_a_moderator_page_opened_first_on_a_fresh_server_shows_only_the_sign_in_
     network.assert_all_local()
 
 
+def test_a_bookmarked_moderator_page_shows_the_sign_in_form_once_the_router_runs(server, browser, page):
+    # Once any visitor has opened "/", the router serves the pages; a signed-out bookmark to
+    # /moderate must still land on the sign-in form, not on "page not found".
+    other = harness.new_context(browser)
+    try:
+        visitor = other.new_page()
+        visitor.goto(server.url)
+        expect(visitor.get_by_test_id("stSidebar").get_by_role("link", name="Home")).to_be_visible()
+    finally:
+        other.close()
+    open_page(page, server, "moderate")
+    form, _email, _password = login_form(page)
+    expect(form).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebar").get_by_role("link", name="Story queue")).to_have_count(0)
+
+
 def test_a_moderator_reviews_redacts_approves_and_exports_without_the_a_number(
         fresh_server, page, network, tmp_path):
     set_up(fresh_server, tmp_path)
@@ -202,14 +219,14 @@ def test_a_moderator_reviews_redacts_approves_and_exports_without_the_a_number(
     # Review it: consent first, the original untouched, the publication version redacted.
     open_review(page)
 
-    # The innermost block holding both the heading and the answers: the bordered consent box.
+    # The innermost block holding the heading and the answers: the bordered consent box.
     consent = page.get_by_test_id("stVerticalBlock").filter(
         has=page.get_by_role("heading", name="What the storyteller allowed")).filter(
-        has=page.get_by_test_id("stMetric")).last
+        has_text="Credit:").last
     expect(consent).to_be_visible()
-    expect(consent.get_by_test_id("stMetric").filter(has_text="Give to press and partners")
-           ).to_contain_text("Yes")
-    expect(consent.get_by_test_id("stMetric").filter(has_text="Credit")).to_contain_text("No name")
+    expect(consent).to_contain_text("Give to press and partners: Yes")
+    expect(consent).to_contain_text("Credit: No name")
+    expect(consent).not_to_contain_text("Use the photo")  # no photo, so no photo question
 
     original = page.get_by_test_id("stColumn").filter(
         has=page.get_by_role("heading", name="Original, as written"))

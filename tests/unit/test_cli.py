@@ -33,6 +33,7 @@ def test_help_lists_every_command():
         assert command in result.stdout
 
 
+@pytest.mark.sqlite_only(reason="checks the SQLite file init-db creates")
 def test_init_db_creates_the_schema(env, capsys):
     assert main(["init-db"]) == 0
     assert "database ready" in capsys.readouterr().out

@@ -373,6 +373,7 @@ def test_a_failed_save_leaves_no_photo_behind(runtime, monkeypatch):
 
 # --- at rest (D1) and in the logs (L1) -------------------------------------------------------
 
+@pytest.mark.sqlite_only(reason="reads the bytes of the SQLite database and WAL files")
 def test_a_raw_read_of_the_database_files_finds_no_plaintext(runtime, data_dir):
     assert runtime.config.database_url == f"sqlite:///{data_dir / 'portal.db'}"
     answers = ConsentAnswers(keep_for_review=True, publish=True, credit=Credit.FULL_NAME,

@@ -101,6 +101,7 @@ def test_unknown_campaign_is_refused(runtime):
     assert counts(runtime) == (0, 0, 0)
 
 
+@pytest.mark.sqlite_only(reason="reads the bytes of the SQLite database files")
 def test_no_plaintext_contact_detail_in_the_database_file(runtime, config):
     submit_letter(runtime, make_draft())
     runtime.db.dispose()
@@ -111,6 +112,7 @@ def test_no_plaintext_contact_detail_in_the_database_file(runtime, config):
     assert b"El Paso" in raw  # city and state stay in clear for counts by place
 
 
+@pytest.mark.sqlite_only(reason="holds an SQLite write lock (BEGIN IMMEDIATE) with sqlite3")
 def test_busy_database_is_reported_not_lost(data_dir):
     runtime = open_runtime(load_config(portal_environ(data_dir, PORTAL_BUSY_TIMEOUT_SECONDS="0.05")))
     blocker = sqlite3.connect(data_dir / "portal.db", isolation_level=None)

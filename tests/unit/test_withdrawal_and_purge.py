@@ -219,6 +219,7 @@ def encrypted_fields(runtime, story_id: int) -> list[bytes]:
     return [bytes(t) for t in tokens if t]
 
 
+@pytest.mark.sqlite_only(reason="reads the bytes of the SQLite database and WAL files")
 def test_withdrawal_leaves_no_trace_of_the_story_in_the_database_files(runtime, data_dir):
     receipt = full_story(runtime, title=f"Title {SENTINEL}",
                          text=f"We were separated in 2019 at the port of entry. {SENTINEL}")
@@ -259,7 +260,8 @@ def test_rejected_stories_are_purged_after_30_days_and_not_before(runtime, data_
     old_tokens = encrypted_fields(runtime, old.story_id)
     recent_tokens = encrypted_fields(runtime, recent.story_id)
     old_photo = load_story(runtime, old.story_id).photo_name
-    assert all(t in raw_database(data_dir) for t in old_tokens)
+    files = runtime.db.dialect == "sqlite"  # the byte-level checks read the SQLite files
+    assert not files or all(t in raw_database(data_dir) for t in old_tokens)
 
     report = purge(runtime, now=now)
     assert (report.rejected, report.withdrawn) == (1, 0)
@@ -274,10 +276,11 @@ def test_rejected_stories_are_purged_after_30_days_and_not_before(runtime, data_
         assert story.text_enc and story.contact is not None and story.purged_at is None
     assert len(stored_photos(runtime)) == 2
 
-    assert traces(raw_database(data_dir), old_tokens) == []
-    assert all(t in raw_database(data_dir) for t in recent_tokens)
-    runtime.db.dispose()
-    assert traces(raw_database(data_dir), old_tokens) == []
+    if files:
+        assert traces(raw_database(data_dir), old_tokens) == []
+        assert all(t in raw_database(data_dir) for t in recent_tokens)
+        runtime.db.dispose()
+        assert traces(raw_database(data_dir), old_tokens) == []
 
     # A second run finds nothing left to do.
     assert purge(runtime, now=now) == type(report)(withdrawn=0, rejected=0)
@@ -291,7 +294,8 @@ def test_purge_catches_a_withdrawn_story_whose_content_is_still_there(runtime, d
     assert purge(runtime, now=T0 + timedelta(minutes=1)).withdrawn == 1
     story = load_story(runtime, receipt.story_id)
     assert story.text_enc is None and story.contact is None and stored_photos(runtime) == []
-    assert traces(raw_database(data_dir), tokens) == []
+    if runtime.db.dialect == "sqlite":  # the byte-level check reads the SQLite files
+        assert traces(raw_database(data_dir), tokens) == []
 
 
 def test_the_retention_period_can_be_changed(runtime):
