@@ -314,6 +314,39 @@ def cmd_export_letters(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_tables(tables: dict[str, int]) -> None:
+    width = max((len(name) for name in tables), default=0)
+    for name, rows in tables.items():
+        print(f"  {name:<{width}}  {rows} rows")
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from portal.backup import BackupError, backup
+
+    try:
+        report = backup(_runtime(), Path(args.path))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"backup written to {report.path} ({report.bytes} bytes, readable by its owner only)")
+    _print_tables(report.tables)
+    print("integrity ok")
+    print("the backup holds no keys: keep the encryption and lookup keys safe apart from it")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from portal.backup import BackupError, restore
+
+    try:
+        report = restore(load_config(), Path(args.path), force=args.force)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"restored {report.source} into {report.target}")
+    _print_tables(report.tables)
+    print("integrity ok")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m portal",
@@ -345,6 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("rotate-keys", cmd_rotate_keys,
         "re-encrypt every encrypted field and photo with the first (newest) encryption key")
+    p = add("backup", cmd_backup,
+            "copy the database, while the portal runs, into a new file (mode 0600) and check it")
+    p.add_argument("path", metavar="PATH", help="new file to write; never overwritten")
+    p = add("restore", cmd_restore,
+            "replace the database's content with a checked backup (stop the portal first)")
+    p.add_argument("path", metavar="PATH", help="a file written by the backup command")
+    p.add_argument("--force", action="store_true",
+                   help="replace a database that already holds data")
 
     stories = sub.add_parser("stories", help="story tools", description="story tools")
     stories_sub = stories.add_subparsers(dest="stories_command", required=True, metavar="ACTION")
