@@ -48,8 +48,10 @@ def story_exports(runtime: Runtime, actor: Actor, _: Translate) -> None:
         with st.spinner(_("Preparing the file…")):
             count = export_stories(runtime, actor, buffer, fmt=fmt, outlet=outlet.strip(),
                                    campaign=campaign.strip())
-        label = plural(_, N_("Download {count} story"), N_("Download {count} stories"), count)
-        _offer("story_file", label.format(count=count), buffer.getvalue(),
+        label = plural(_, N_("Download {count} story ({format})"),
+                       N_("Download {count} stories ({format})"), count)
+        kind = _("Excel") if fmt == "xlsx" else _("Word")
+        _offer("story_file", label.format(count=count, format=kind), buffer.getvalue(),
                f"stories.{fmt}", XLSX if fmt == "xlsx" else DOCX)
     _download("story_file")
 

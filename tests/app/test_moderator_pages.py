@@ -107,7 +107,7 @@ def test_exports_page_requires_an_outlet_then_offers_the_file(seeded):
     at.text_input[0].input("El Diario")
     [prepare, _letters] = [b for b in at.button if b.label == "Prepare the file"]
     prepare.click().run()
-    assert [b.label for b in at.get("download_button")] == ["Download 0 stories"]
+    assert [b.label for b in at.get("download_button")] == ["Download 0 stories (Excel)"]
 
 
 def test_dashboard_shows_the_figures(seeded):

@@ -122,7 +122,9 @@ def prepare_and_download(page, fmt_label: str, suffix: str, tmp_path: Path) -> P
     form.get_by_text(fmt_label, exact=True).click()
     expect(form.get_by_role("radio", name=fmt_label)).to_be_checked()
     form.get_by_role("button", name="Prepare the file").click()
-    button = page.get_by_test_id("stDownloadButton").get_by_role("button", name="Download 1 story")
+    kind = "Excel" if suffix == "xlsx" else "Word"
+    # The label names the format, so this waits for the new file, not the previous one's button.
+    button = page.get_by_test_id("stDownloadButton").get_by_role("button", name=f"Download 1 story ({kind})")
     expect(button).to_be_visible()
     harness.wait_for_app_idle(page)  # the button may still be the previous format's until the run ends
     with page.expect_download() as download_info:
