@@ -80,7 +80,8 @@ def table(result: QueuePage, _: Translate) -> None:
         _("Language"): row.language, _("State"): row.state or "",
         _("Submitted"): row.submitted_at.strftime("%Y-%m-%d %H:%M"),
         _("Photo"): "✓" if row.has_photo else "", _("Press"): "✓" if row.consent_press else "",
-    } for row in result.rows], hide_index=True, width="stretch")
+    } for row in result.rows], hide_index=True, width="stretch",
+        height=38 + 35 * len(result.rows))  # the whole page of rows, no scrolling inside the table
     st.caption(plural(_, N_("Page {page} of {pages} · {total} story"),
                       N_("Page {page} of {pages} · {total} stories"), result.total).format(
         page=result.page + 1, pages=result.pages, total=f"{result.total:,}"))

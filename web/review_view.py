@@ -45,8 +45,7 @@ def consent_box(review: Review, _: Translate) -> None:
         cols = st.columns(2)
         for index, purpose in enumerate(purposes):
             allowed = getattr(review.consent, purpose)
-            cols[index % 2].write(f"{'✅' if allowed else '❌'} {_(PURPOSE_LABELS[purpose])}: "
-                                  f"**{_('Yes') if allowed else _('No')}**")
+            cols[index % 2].write(f"{_(PURPOSE_LABELS[purpose])}: **{_('Yes') if allowed else _('No')}**")
         credit = credit_line(review.consent.credit, review.credited_name)
         # The credited name is the storyteller's own text: shown inert.
         cols[len(purposes) % 2].text(f"{_('Credit')}: {credit or _(CREDIT_LABELS[review.consent.credit])}")
