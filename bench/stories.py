@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
 
-from bench.letters import _environ
+from bench.common import environ as _environ
 
 
 def _median(fn, runs: int = 7) -> float:
