@@ -7,7 +7,7 @@ PORT   ?= 8501
 # apt needs root; use sudo when we are not root and it is there.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test test-postgres test-fast bench install install-dev chromium translations clean
+.PHONY: run test test-postgres test-fast bench install install-dev chromium nginx postgresql translations clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,21 @@ chromium:
 	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; \
 	fi
 
-## test: everything the tests need, then every test on SQLite, then the database-facing ones on PostgreSQL
-test: $(VENV)/.installed-dev chromium
+## nginx: Debian's nginx for the deployment test (deploy/loopback.sh runs its own, on loopback)
+# The package starts a system nginx on port 80 where it can; the tests never use it, so stop it.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx; \
+	  $(SUDO) service nginx stop || true; \
+	fi
+
+## postgresql: Debian's PostgreSQL when it can be installed; without root or sudo, tests that need it skip
+postgresql:
+	@scripts/install_postgres.sh || echo "so the tests that need PostgreSQL will be skipped"
+
+## test: everything the tests need, then every test on SQLite (and the deployment on loopback,
+## which brings its own PostgreSQL), then the database-facing ones on PostgreSQL
+test: $(VENV)/.installed-dev chromium nginx postgresql
 	$(PY) -m pytest
 	PY=$(PY) scripts/test_postgres.sh
 

@@ -347,6 +347,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    from portal.db_copy import CopyError, copy_database
+
+    config = load_config()
+    try:
+        report = copy_database(args.source or config.database_url, args.target,
+                               busy_timeout_seconds=config.busy_timeout_seconds)
+    except CopyError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"copied {report.source} into {report.target}")
+    _print_tables(report.tables)
+    print("now set PORTAL_DATABASE_URL to the new database and start the portal and the workers")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m portal",
@@ -386,6 +401,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="a file written by the backup command")
     p.add_argument("--force", action="store_true",
                    help="replace a database that already holds data")
+
+    p = add("copy-db", cmd_copy_db,
+            "copy every row into another, empty database, e.g. from SQLite to PostgreSQL "
+            "(stop the portal and the workers first)")
+    p.add_argument("--to", dest="target", required=True, metavar="URL",
+                   help="the new database's URL; leave its password out and set PGPASSWORD, so "
+                        "that it never shows in the process list")
+    p.add_argument("--from", dest="source", default=None, metavar="URL",
+                   help="the database to copy (default: the configured one)")
 
     stories = sub.add_parser("stories", help="story tools", description="story tools")
     stories_sub = stories.add_subparsers(dest="stories_command", required=True, metavar="ACTION")

@@ -8,27 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 
-have_postgres() {
-    { command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; } \
-        || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-        || { command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; }
-}
-
-if ! have_postgres; then
-    if [ "$(id -u)" = 0 ]; then
-        sudo=""
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo="sudo"
-    else
-        echo "PostgreSQL run skipped: PostgreSQL is not installed and apt-get needs root or sudo"
-        exit 0
-    fi
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "PostgreSQL run skipped: PostgreSQL is not installed and there is no apt-get"
-        exit 0
-    fi
-    $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
+status=0
+reason=$(scripts/install_postgres.sh) || status=$?
+if [ $status = 3 ]; then
+    echo "PostgreSQL run skipped: $reason"
+    exit 0
+elif [ $status != 0 ]; then
+    exit $status
 fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/portal-pg.XXXXXX")
