@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 from sqlalchemy.exc import SQLAlchemyError
 
 from letters.outbox import (DEFAULT_RETRY_POLICY, RetryPolicy, claim_due, complete,
-                            lease_seconds_for, release, renew)
+                            lease_seconds_for, release, renew, send_seconds_for)
 from letters.transports import Outcome, SendResult, Transport, transport_for
 from portal.config import Config
 from portal.db import StorageBusy, utcnow
@@ -64,7 +64,9 @@ def deliver_batch(runtime: Runtime, transport: Transport, *, worker_id: str, bat
     db = runtime.db
     policy = retry_policy or DEFAULT_RETRY_POLICY
     lease = lease_seconds if lease_seconds is not None else lease_seconds_for(runtime.config)
+    one_send = timedelta(seconds=send_seconds_for(runtime.config))
     start, started = (now or utcnow()), time.monotonic()
+    claimed_until = start + timedelta(seconds=lease)
 
     def clock() -> datetime:
         return start + timedelta(seconds=time.monotonic() - started)
@@ -80,8 +82,11 @@ def deliver_batch(runtime: Runtime, transport: Transport, *, worker_id: str, bat
                 release(db, claimed[i:])
                 report.skipped += len(claimed) - i
                 break
-            # Sending late in a long batch: make sure the row is still ours, for a full lease.
-            if not renew(db, item, lease_seconds=lease, now=clock()):
+            # Sending late in a long batch, when what is left of the claim's lease might not
+            # cover one more send and its record: make sure the row is still ours, for a full
+            # lease. Earlier, no other worker can have taken it: the lease has not expired.
+            if claimed_until - clock() < one_send and not renew(db, item, lease_seconds=lease,
+                                                                 now=clock()):
                 log.warning("outbox %d: lease lost before sending, skipped", item.outbox_id)
                 report.skipped += 1
                 continue

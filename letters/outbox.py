@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from letters.models import DeliveryStatus, Letter, OutboxMessage
 from letters.transports import Outcome, OutgoingMail, SendResult
@@ -45,10 +45,15 @@ class RetryPolicy:
 DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
+def send_seconds_for(config: Config) -> float:
+    """The longest one message may take: a send with its one reconnect, then a busy database."""
+    smtp_timeout = config.smtp.timeout if config.smtp is not None else 30.0
+    return smtp_timeout * 2 + config.busy_timeout_seconds
+
+
 def lease_seconds_for(config: Config) -> float:
     """A lease that outlasts one send (with its one reconnect) plus a wait on a busy database."""
-    smtp_timeout = config.smtp.timeout if config.smtp is not None else 30.0
-    return smtp_timeout * 2 + config.busy_timeout_seconds + 30
+    return send_seconds_for(config) + 30
 
 
 @dataclass(frozen=True)
@@ -63,88 +68,102 @@ class ClaimedMessage:
         return f"ClaimedMessage(outbox_id={self.outbox_id}, attempts={self.attempts})"
 
 
-def _due(now: datetime):
+# Claims and outcomes are the worker's hot path (a commit per message): they run as Core
+# statements on a bare connection, built once so each execution only binds values.
+_OUTBOX = OutboxMessage.__table__
+_LETTERS = Letter.__table__
+
+
+def _due(now):
     return (
-        (OutboxMessage.status == DeliveryStatus.PENDING)
-        & (OutboxMessage.next_attempt_at <= now)
-        & or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
+        (_OUTBOX.c.status == DeliveryStatus.PENDING)
+        & (_OUTBOX.c.next_attempt_at <= now)
+        & or_(_OUTBOX.c.lease_until.is_(None), _OUTBOX.c.lease_until <= now)
     )
+
+
+_DUE_IDS = (select(_OUTBOX.c.id).where(_due(bindparam("now")))
+            .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id).limit(bindparam("limit")))
+# PostgreSQL: rows another worker is claiming right now are skipped, not waited for.
+_LOCK_DUE_IDS = _DUE_IDS.with_for_update(skip_locked=True)
+_LEASE_LISTED = (update(_OUTBOX)
+                 .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _due(bindparam("now")))
+                 .values(lease_token=bindparam("token"), lease_until=bindparam("lease_until")))
+# SQLite: this runs under BEGIN IMMEDIATE, so no other writer sits between the subquery and
+# the update; the repeated due condition keeps it safe anyway.
+_LEASE_DUE = (update(_OUTBOX)
+              .where(_OUTBOX.c.id.in_(_DUE_IDS.scalar_subquery()), _due(bindparam("now")))
+              .values(lease_token=bindparam("token"), lease_until=bindparam("lease_until")))
+_LEASED = (select(_OUTBOX.c.id, _OUTBOX.c.letter_id, _OUTBOX.c.office_id, _OUTBOX.c.recipient,
+                  _OUTBOX.c.subject, _OUTBOX.c.body_enc, _OUTBOX.c.attempts,
+                  _OUTBOX.c.first_attempt_at, _OUTBOX.c.created_at,
+                  _LETTERS.c.first_name_enc, _LETTERS.c.last_name_enc, _LETTERS.c.email_enc)
+           .join(_LETTERS, _LETTERS.c.id == _OUTBOX.c.letter_id)
+           .where(_OUTBOX.c.lease_token == bindparam("token"))
+           .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id))
+# The row, only while this worker's lease is on it. Columns to set are given at execution.
+_HELD = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("held_id"),
+                              _OUTBOX.c.lease_token == bindparam("held_token"))
+_RENEW = _HELD.where(_OUTBOX.c.status == DeliveryStatus.PENDING)
 
 
 def claim_due(db: Database, cipher: FieldCipher, *, worker_id: str, limit: int,
               lease_seconds: float, now: datetime | None = None) -> list[ClaimedMessage]:
     """Lease up to `limit` due rows to this worker and return them decrypted, oldest due first."""
     now = now or utcnow()
-    token = uuid.uuid4().hex
-    lease_until = now + timedelta(seconds=lease_seconds)
+    lease = {"token": uuid.uuid4().hex, "lease_until": now + timedelta(seconds=lease_seconds),
+             "now": now}
 
-    def work(session):
-        due_ids = (select(OutboxMessage.id).where(_due(now))
-                   .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    def work(conn):
         if db.dialect == "postgresql":
-            # Rows another worker is claiming right now are skipped, not waited for.
-            ids = session.scalars(due_ids.with_for_update(skip_locked=True)).all()
+            ids = conn.execute(_LOCK_DUE_IDS, {"now": now, "limit": limit}).scalars().all()
             if not ids:
                 return []
-            chosen = OutboxMessage.id.in_(ids)
+            conn.execute(_LEASE_LISTED, {**lease, "ids": ids})
         else:
-            # SQLite: this runs under BEGIN IMMEDIATE, so no other writer sits between the
-            # subquery and the update; the repeated due condition keeps it safe anyway.
-            chosen = OutboxMessage.id.in_(due_ids.scalar_subquery())
-        session.execute(update(OutboxMessage).where(chosen, _due(now))
-                        .values(lease_token=token, lease_until=lease_until)
-                        .execution_options(synchronize_session=False))
-        return session.execute(
-            select(OutboxMessage.id, OutboxMessage.letter_id, OutboxMessage.office_id,
-                   OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body_enc,
-                   OutboxMessage.attempts, OutboxMessage.first_attempt_at, OutboxMessage.created_at,
-                   Letter.first_name_enc, Letter.last_name_enc, Letter.email_enc)
-            .join(Letter, Letter.id == OutboxMessage.letter_id)
-            .where(OutboxMessage.lease_token == token)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        ).all()
+            conn.execute(_LEASE_DUE, {**lease, "limit": limit})
+        return conn.execute(_LEASED, {"token": lease["token"]}).all()
 
-    rows = db.run(work)
+    rows = db.run_core(work)
     if rows:
         log.info("worker %s claimed %d outbox message(s)", worker_id, len(rows))
-    # Decrypt after the commit, so the write lock is held no longer than the update.
-    return [
-        ClaimedMessage(
-            outbox_id=r.id, lease_token=token, attempts=r.attempts,
+    # Decrypt after the commit, so the write lock is held no longer than the update; a
+    # letter's sender once for all its offices in the batch.
+    senders: dict[int, tuple[str, str, str]] = {}
+    claimed = []
+    for r in rows:
+        if r.letter_id not in senders:
+            senders[r.letter_id] = (cipher.decrypt(r.first_name_enc), cipher.decrypt(r.last_name_enc),
+                                    cipher.decrypt(r.email_enc))
+        first_name, last_name, email = senders[r.letter_id]
+        claimed.append(ClaimedMessage(
+            outbox_id=r.id, lease_token=lease["token"], attempts=r.attempts,
             first_attempt_at=r.first_attempt_at,
             mail=OutgoingMail(
                 outbox_id=r.id, letter_id=r.letter_id, office_id=r.office_id,
                 recipient=r.recipient, subject=r.subject, body=cipher.decrypt(r.body_enc),
-                sender_first_name=cipher.decrypt(r.first_name_enc),
-                sender_last_name=cipher.decrypt(r.last_name_enc),
-                sender_email=cipher.decrypt(r.email_enc), created_at=r.created_at),
-        )
-        for r in rows
-    ]
+                sender_first_name=first_name, sender_last_name=last_name, sender_email=email,
+                created_at=r.created_at)))
+    return claimed
 
 
-def _held(claimed: ClaimedMessage):
-    return (OutboxMessage.id == claimed.outbox_id) & (OutboxMessage.lease_token == claimed.lease_token)
+def _held(claimed: ClaimedMessage) -> dict:
+    return {"held_id": claimed.outbox_id, "held_token": claimed.lease_token}
 
 
 def renew(db: Database, claimed: ClaimedMessage, *, lease_seconds: float,
           now: datetime | None = None) -> bool:
     """Extend the lease just before sending; False if another worker has taken the row."""
     now = now or utcnow()
-    stmt = (update(OutboxMessage)
-            .where(_held(claimed), OutboxMessage.status == DeliveryStatus.PENDING)
-            .values(lease_until=now + timedelta(seconds=lease_seconds))
-            .execution_options(synchronize_session=False))
-    return db.run(lambda s: s.execute(stmt).rowcount) == 1
+    params = {**_held(claimed), "lease_until": now + timedelta(seconds=lease_seconds)}
+    return db.run_core(lambda conn: conn.execute(_RENEW, params).rowcount) == 1
 
 
 def release(db: Database, claimed: list[ClaimedMessage]) -> None:
     """Give unsent rows back at once (on shutdown) instead of waiting for their leases to expire."""
     for c in claimed:
-        stmt = (update(OutboxMessage).where(_held(c))
-                .values(lease_token=None, lease_until=None)
-                .execution_options(synchronize_session=False))
-        db.run(lambda s, stmt=stmt: s.execute(stmt))
+        params = {**_held(c), "lease_token": None, "lease_until": None}
+        db.run_core(lambda conn, params=params: conn.execute(_HELD, params))
 
 
 def complete(db: Database, claimed: ClaimedMessage, result: SendResult, *,
@@ -164,9 +183,8 @@ def complete(db: Database, claimed: ClaimedMessage, result: SendResult, *,
     else:
         values.update(next_attempt_at=now + retry_policy.delay_after(attempts),
                       last_error=result.summary)
-    stmt = (update(OutboxMessage).where(_held(claimed)).values(**values)
-            .execution_options(synchronize_session=False))
-    if db.run(lambda s: s.execute(stmt).rowcount) == 1:
+    params = {**_held(claimed), **values}
+    if db.run_core(lambda conn: conn.execute(_HELD, params).rowcount) == 1:
         return True
     log.warning("outbox %d: lease lost before its outcome (%s) was recorded",
                 claimed.outbox_id, result.outcome.value)
