@@ -7,7 +7,6 @@ message has exactly one recipient, so a refusal always concerns that one recipie
 
 from __future__ import annotations
 
-import base64
 import enum
 import functools
 import hashlib
@@ -20,10 +19,12 @@ import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy, quoprimime
+from email import policy
+from email.charset import BASE64, QP, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -132,31 +133,93 @@ def _reply_to(mail: OutgoingMail) -> Address | None:
     except UnicodeError:
         return None
     name = f"{mail.sender_first_name} {mail.sender_last_name}".strip()
+    # Address refuses a line break in any part: a name cannot smuggle in a header of its own.
     return Address(display_name=name, username=local, domain=domain)
 
 
-def build_message(config: Config, mail: OutgoingMail) -> EmailMessage:
+# Quoted-printable keeps the body 7-bit, so no server needs 8BITMIME to carry accents. Headers
+# use base64 encoded-words: the package's default for UTF-8 measures every header both ways to
+# pick the shorter, about a tenth of the cost of writing a message, for nothing a reader sees.
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP
+_UTF8.header_encoding = BASE64
+# The legacy API (compat32) writes a message several times faster than EmailMessage, which
+# re-parses every header to fold it. CRLF line ends are what SMTP and an .eml file want. A
+# generator that follows the policy (smtplib.send_message's does; as_bytes() never mangles)
+# would otherwise write a body line starting "From " as ">From ", as for an mbox file.
+_WIRE = policy.compat32.clone(linesep="\r\n", mangle_from_=False)
+
+
+def build_message(config: Config, mail: OutgoingMail) -> Message:
     """The e-mail an office receives for one outbox row (From us, Reply-To the supporter)."""
     return compose(mail, config.mail_from)
 
 
-def compose(mail: OutgoingMail, mail_from: str) -> EmailMessage:
-    """`build_message` for callers that hold only the From address (the transports)."""
+def compose(mail: OutgoingMail, mail_from: str) -> Message:
+    """`build_message` for callers that hold only the From address (the transports).
+
+    `as_bytes()` gives the message as it goes over SMTP, with CRLF line ends.
+    """
     reply_to = _reply_to(mail)
-    # A non-ASCII local part cannot be written in a 7-bit header; it needs SMTPUTF8.
-    needs_utf8 = reply_to is not None and not reply_to.username.isascii()
-    msg = EmailMessage(policy=policy.SMTPUTF8 if needs_utf8 else policy.SMTP)
+    if reply_to is not None and not reply_to.username.isascii():
+        # A non-ASCII local part cannot be written in a 7-bit header; it needs SMTPUTF8, which
+        # only the modern API writes. Rare enough that its cost does not matter.
+        return _compose_smtputf8(mail, mail_from, reply_to)
+    msg = Message(policy=_WIRE)
+    msg["From"] = _mailbox(*_mail_from_address(mail_from), "From")
+    msg["To"] = _no_line_break(mail.recipient)
+    if reply_to is not None:
+        msg["Reply-To"] = _mailbox(reply_to.display_name, reply_to.addr_spec, "Reply-To")
+    msg["Subject"] = _text(mail.subject, "Subject")
+    msg["Date"] = format_datetime(mail.created_at.astimezone(UTC))
+    msg["Message-ID"] = message_id(mail, mail_from)
+    msg.set_payload(mail.body, _UTF8)
+    return msg
+
+
+def _compose_smtputf8(mail: OutgoingMail, mail_from: str, reply_to: Address) -> EmailMessage:
+    msg = EmailMessage(policy=policy.SMTPUTF8)
     name, addr = _mail_from_address(mail_from)
     msg["From"] = Address(display_name=name, addr_spec=addr)
     msg["To"] = mail.recipient
-    if reply_to is not None:
-        msg["Reply-To"] = reply_to
+    msg["Reply-To"] = reply_to
     msg["Subject"] = mail.subject
     msg["Date"] = format_datetime(mail.created_at.astimezone(UTC))
     msg["Message-ID"] = message_id(mail, mail_from)
-    # Quoted-printable keeps the body 7-bit, so no server needs 8BITMIME to carry accents.
     msg.set_content(mail.body, subtype="plain", charset="utf-8", cte="quoted-printable")
     return msg
+
+
+def _no_line_break(value: str) -> str:
+    # The legacy API writes a value as given, so a line break would start a header of its own
+    # (the modern API refuses it; so do we).
+    if "\r" in value or "\n" in value:
+        raise ValueError("a header value cannot contain a line break")
+    return value
+
+
+def _as_written(value: str) -> bool:
+    # Anything else goes into encoded-words: non-ASCII, control characters, runs of spaces (a
+    # reader would collapse them), and text that a reader would itself take for an encoded-word.
+    return value.isascii() and value.isprintable() and "=?" not in value and "  " not in value
+
+
+def _text(value: str, name: str) -> str | Header:
+    """An unstructured header value (Subject): as written when plain ASCII, RFC 2047 otherwise."""
+    if _as_written(_no_line_break(value)):
+        return value
+    return Header(value, _UTF8, header_name=name)
+
+
+def _mailbox(display_name: str, addr_spec: str, name: str) -> str | Header:
+    """`Name <address>`, the name quoted or RFC 2047 encoded as it needs."""
+    if not display_name or _as_written(_no_line_break(display_name)):
+        return formataddr((display_name, _no_line_break(addr_spec)))
+    # A Header rather than formataddr's single encoded-word, so that a long name is split into
+    # several encoded-words, folded to lines of at most 78 characters.
+    header = Header(display_name, _UTF8, header_name=name)
+    header.append(f"<{_no_line_break(addr_spec)}>", "us-ascii")
+    return header
 
 
 @dataclass(frozen=True)
@@ -166,107 +229,17 @@ class WireMessage:
     data: bytes
     smtputf8: bool
 
+    @classmethod
+    def of(cls, msg: Message) -> WireMessage:
+        """Any message, ours or a caller's, written with CRLF line ends whatever its policy."""
+        wire_policy = msg.policy.clone(linesep="\r\n")
+        # compat32 has no utf8 setting: it never writes raw UTF-8 in a header.
+        return cls(msg.as_bytes(policy=wire_policy), getattr(wire_policy, "utf8", False))
+
 
 def wire_message(mail: OutgoingMail, mail_from: str) -> WireMessage:
-    """The bytes of `compose(mail, mail_from)`, written without building an EmailMessage.
-
-    The email package parses and refolds every header of every message, which costs more than
-    a delivery to a nearby relay. Here the headers that repeat from message to message (From, To,
-    Subject: our configuration and the campaigns' texts) are folded by the package once each,
-    the ones we generate (Date, Message-ID) are short ASCII, the body is quoted-printable exactly
-    as the package encodes it, and the supporter's name becomes RFC 2047 encoded-words. The
-    result reads the same as compose()'s, field by field (and byte for byte when the name is
-    plain ASCII); anything out of the ordinary is left to compose() itself.
-    """
-    reply_to = _reply_to(mail)  # raises as compose() does on a name with a line break
-    if reply_to is not None and not reply_to.username.isascii():
-        msg = compose(mail, mail_from)  # SMTPUTF8: rare, and the package handles it
-        return WireMessage(msg.as_bytes(), msg.policy.utf8)
-    lines = [_from_line(mail_from), _fixed_line("To", mail.recipient)]
-    if reply_to is not None:
-        lines.append(_reply_to_line(reply_to))
-    lines += [
-        _fixed_line("Subject", mail.subject),
-        _short_line("Date", format_datetime(mail.created_at.astimezone(UTC))),
-        _short_line("Message-ID", message_id(mail, mail_from)),
-        _TEXT_BODY_HEADERS,
-        b"\r\n",
-        _quoted_printable(mail.body),
-    ]
-    return WireMessage(b"".join(lines), smtputf8=False)
-
-
-_TEXT_BODY_HEADERS = (b'Content-Type: text/plain; charset="utf-8"\r\n'
-                      b"Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n")
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*")
-_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_LINE_MAX = policy.SMTP.max_line_length
-# An encoded-word of 39 bytes of UTF-8 is 64 characters: the first fits after "Reply-To: ".
-_WORD_BYTES = 39
-
-
-def _fold(name: str, value) -> bytes:
-    """One header line exactly as the package writes it for a 7-bit SMTP message."""
-    return policy.SMTP.fold_binary(name, policy.SMTP.header_store_parse(name, value)[1])
-
-
-@functools.lru_cache(maxsize=16)
-def _from_line(mail_from: str) -> bytes:
-    name, addr = _mail_from_address(mail_from)
-    return _fold("From", Address(display_name=name, addr_spec=addr))
-
-
-@functools.lru_cache(maxsize=256)
-def _fixed_line(name: str, value: str) -> bytes:
-    # Only configuration and campaign values are cached here, never a supporter's details.
-    return _fold(name, value)
-
-
-def _short_line(name: str, value: str) -> bytes:
-    line = f"{name}: {value}"
-    if len(line) > _LINE_MAX or not line.isascii():
-        return _fold(name, value)
-    return f"{line}\r\n".encode("ascii")
-
-
-def _reply_to_line(address: Address) -> bytes:
-    name = address.display_name
-    if not (_DOT_ATOM.fullmatch(address.username) and _DOT_ATOM.fullmatch(address.domain)):
-        return _fold("Reply-To", address)
-    angle = f"<{address.username}@{address.domain}>"
-    if not name:
-        return _short_line("Reply-To", angle[1:-1])
-    if _PLAIN_NAME.fullmatch(name):
-        line = f"Reply-To: {name} {angle}"
-        return f"{line}\r\n".encode("ascii") if len(line) <= _LINE_MAX else _fold("Reply-To", address)
-    # Adjacent encoded-words are joined without the space between them when read, so the name
-    # comes back whole; no word splits a character.
-    words, chunk = [], b""
-    for char in name:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > _WORD_BYTES:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
-    lines = [f"Reply-To: {_encoded_word(words[0])}"]
-    lines += [f" {_encoded_word(word)}" for word in words[1:]]
-    if len(lines[-1]) + 1 + len(angle) <= _LINE_MAX:
-        lines[-1] += f" {angle}"
-    else:
-        lines.append(f" {angle}")
-    return ("\r\n".join(lines) + "\r\n").encode("ascii")
-
-
-def _encoded_word(data: bytes) -> str:
-    return f"=?utf-8?b?{base64.b64encode(data).decode('ascii')}?="
-
-
-def _quoted_printable(text: str) -> bytes:
-    """The body as set_content(..., cte="quoted-printable") encodes it, with CRLF line ends."""
-    lines = text.encode("utf-8").splitlines()
-    encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), _LINE_MAX)
-    return encoded.replace("\n", "\r\n").encode("ascii")
+    """`compose(mail, mail_from)` as it goes over SMTP or into an .eml file."""
+    return WireMessage.of(compose(mail, mail_from))
 
 
 class Transport(Protocol):
@@ -391,9 +364,9 @@ class SmtpTransport(_TransportBase):
     def send(self, mail: OutgoingMail) -> SendResult:
         return self._send_wire(wire_message(mail, self.mail_from), mail.recipient)
 
-    def send_message(self, msg: EmailMessage, recipient: str) -> SendResult:
+    def send_message(self, msg: Message, recipient: str) -> SendResult:
         """Send a prepared message to one recipient over this transport's connection."""
-        return self._send_wire(WireMessage(msg.as_bytes(), msg.policy.utf8), recipient)
+        return self._send_wire(WireMessage.of(msg), recipient)
 
     def _send_wire(self, msg: WireMessage, recipient: str) -> SendResult:
         if self._down is not None:
