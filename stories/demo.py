@@ -95,7 +95,7 @@ STATUS_WEIGHTS = {StoryStatus.NEW: 5, StoryStatus.IN_REVIEW: 3, StoryStatus.APPR
                   StoryStatus.WITHDRAWN: 1}
 
 
-def _story_text(rng: random.Random, language: str) -> tuple[str, str]:
+def story_text(rng: random.Random, language: str) -> tuple[str, str]:
     pool = SENTENCES[language]
     sentences = rng.sample(pool, rng.randint(min(3, len(pool)), min(7, len(pool))))
     split = rng.randint(1, len(sentences))
@@ -127,7 +127,7 @@ def add_demo_stories(runtime: Runtime, count: int, *, seed: int | None = None, d
             answers = dict(keep_for_review=True, publish=rng.random() < 0.7,
                            press=rng.random() < 0.4, quote=rng.random() < 0.5, photo=False,
                            credit=credit, age=rng.choices(list(AgeConfirmation), weights=[9, 1])[0])
-            title, text = _story_text(rng, language)
+            title, text = story_text(rng, language)
             purged = status is StoryStatus.WITHDRAWN or (
                 status is StoryStatus.REJECTED
                 and now - changed > timedelta(days=REJECTED_RETENTION_DAYS))

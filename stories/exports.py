@@ -42,7 +42,7 @@ TERMS_OF_USE = (
 ANONYMOUS = "Do not name the storyteller"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PressStory:
     """One story as it may go to the press: the publication version and what consent allows."""
 
@@ -55,6 +55,16 @@ class PressStory:
     language: str
     approved_at: datetime | None
     photo_name: str | None  # only when the photo may be used
+    credit_choice: Credit = Credit.NONE  # as the teller chose it when read (a narrowing changes it)
+
+    @property
+    def state_key(self) -> int:
+        """What decides this story's part in a file; equal keys mean nothing it shows has changed."""
+        return _state_key(self.version, self.credit_choice, self.photo_name)
+
+
+def _state_key(version: int, credit: Credit, photo_name: str | None) -> int:
+    return hash((version, credit.value, photo_name))
 
 
 def _credit(credit: Credit, credited_name: str) -> str:
@@ -67,22 +77,27 @@ def _credit(credit: Credit, credited_name: str) -> str:
     return ""
 
 
+def _for_the_press(*columns):
+    """The stories that may go to the press now, in id order, fetched in batches."""
+    return (select(*columns)
+            .where(Story.status == StoryStatus.APPROVED, Story.consent_press.is_(True),
+                   Story.publication_text_enc.is_not(None))
+            .order_by(Story.id)
+            .execution_options(yield_per=BATCH_SIZE))
+
+
 def press_stories(runtime: Runtime, session: Session) -> Iterator[PressStory]:
     """Every story that may go to the press, in id order, fetched in batches."""
     cipher = runtime.cipher
     # Plain columns, not ORM objects: nothing accumulates in the session's identity map, and the
     # original text, e-mail and phone are never even read.
-    query = (
-        select(Story.id, Story.version, Story.publication_title_enc, Story.publication_text_enc,
-               Story.credit, Story.state, Story.language, Story.approved_at, Story.photo_name,
-               Story.consent_photo, StoryContact.credited_name_enc)
-        .outerjoin(StoryContact, StoryContact.story_id == Story.id)
-        .where(Story.status == StoryStatus.APPROVED, Story.consent_press.is_(True),
-               Story.publication_text_enc.is_not(None))
-        .order_by(Story.id)
-        .execution_options(yield_per=BATCH_SIZE)
-    )
-    for row in session.execute(query):
+    query = _for_the_press(
+        Story.id, Story.version, Story.publication_title_enc, Story.publication_text_enc,
+        Story.credit, Story.state, Story.language, Story.approved_at, Story.photo_name,
+        Story.consent_photo, StoryContact.credited_name_enc,
+    ).outerjoin(StoryContact, StoryContact.story_id == Story.id)
+    # On the session's connection: a plain Core result, without the ORM's handling of each row.
+    for row in session.connection().execute(query):
         credit = Credit.NONE if row.credit is None else row.credit
         yield PressStory(
             id=row.id, version=row.version,
@@ -90,7 +105,15 @@ def press_stories(runtime: Runtime, session: Session) -> Iterator[PressStory]:
             text=cipher.decrypt(row.publication_text_enc),
             credit=_credit(credit, cipher.decrypt(row.credited_name_enc)) if credit is not Credit.NONE else "",
             state=row.state, language=row.language, approved_at=row.approved_at,
-            photo_name=row.photo_name if row.consent_photo else None)
+            photo_name=row.photo_name if row.consent_photo else None, credit_choice=credit)
+
+
+def press_story_keys(session: Session) -> Iterator[tuple[int, int]]:
+    """(id, state_key) of every story that may go to the press now, in id order; nothing decrypted."""
+    query = _for_the_press(Story.id, Story.version, Story.credit, Story.photo_name, Story.consent_photo)
+    for row in session.connection().execute(query):
+        credit = Credit.NONE if row.credit is None else row.credit
+        yield row.id, _state_key(row.version, credit, row.photo_name if row.consent_photo else None)
 
 
 def write_stories_xlsx(stream: BinaryIO, stories: Iterable[PressStory], *, campaign: str,

@@ -63,6 +63,10 @@ class QueueFilters:
     submitted_to: date | None = None
     search: str = ""
 
+    def status_only(self) -> bool:
+        """True when the filter is on status alone, so status counts give its total."""
+        return self == QueueFilters(statuses=self.statuses)
+
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -112,12 +116,19 @@ def _filtered(runtime: Runtime, filters: QueueFilters):
     return query
 
 
-def queue(runtime: Runtime, filters: QueueFilters, *, page: int = 0, per_page: int = PER_PAGE) -> QueuePage:
-    """One page of the queue, newest first; filtering, counting and paging all happen in SQL."""
+def queue(runtime: Runtime, filters: QueueFilters, *, page: int = 0, per_page: int = PER_PAGE,
+          total: int | None = None) -> QueuePage:
+    """One page of the queue, newest first; filtering, counting and paging all happen in SQL.
+
+    `total` is how many stories match, when the caller already knows it (from `status_counts`
+    for a filter on status alone); otherwise they are counted.
+    """
     query = _filtered(runtime, filters)
     cipher = runtime.cipher
     with runtime.db.session() as session:
-        total = session.scalar(select(func.count()).select_from(query.with_only_columns(Story.id).subquery())) or 0
+        if total is None:
+            total = session.scalar(select(func.count()).select_from(
+                query.with_only_columns(Story.id).subquery())) or 0
         pages = max(1, -(-total // per_page))
         page = min(max(page, 0), pages - 1)
         stories = session.scalars(query.order_by(Story.submitted_at.desc(), Story.id.desc())
@@ -132,7 +143,7 @@ def queue(runtime: Runtime, filters: QueueFilters, *, page: int = 0, per_page: i
 
 
 def status_counts(runtime: Runtime) -> dict[StoryStatus, int]:
-    """How many stories are in each status: one GROUP BY."""
+    """How many stories are in each status: one GROUP BY over the status index."""
     with runtime.db.session() as session:
         found = dict(session.execute(select(Story.status, func.count()).group_by(Story.status)).all())
     return {status: found.get(status, 0) for status in StoryStatus}

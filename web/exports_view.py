@@ -27,7 +27,7 @@ def _download(key: str) -> None:
 
 
 def story_exports(runtime: Runtime, actor: Actor, _: Translate) -> None:
-    from stories.ledger import export_stories
+    from stories.ledger import StoriesChanged, export_stories
 
     st.subheader(_("Stories for the press"))
     st.caption(_("Only approved stories whose authors allowed press use, in their publication "
@@ -45,9 +45,13 @@ def story_exports(runtime: Runtime, actor: Actor, _: Translate) -> None:
             st.error(_("Say who the file is for: it is recorded, so a withdrawal can reach them."))
             return
         buffer = io.BytesIO()
-        with st.spinner(_("Preparing the file…")):
-            count = export_stories(runtime, actor, buffer, fmt=fmt, outlet=outlet.strip(),
-                                   campaign=campaign.strip())
+        try:
+            with st.spinner(_("Preparing the file…")):
+                count = export_stories(runtime, actor, buffer, fmt=fmt, outlet=outlet.strip(),
+                                       campaign=campaign.strip())
+        except StoriesChanged as exc:
+            st.error(_(exc.message))
+            return
         label = plural(_, N_("Download {count} story ({format})"),
                        N_("Download {count} stories ({format})"), count)
         kind = _("Excel") if fmt == "xlsx" else _("Word")

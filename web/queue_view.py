@@ -29,10 +29,36 @@ OPEN_WORK = (StoryStatus.NEW, StoryStatus.IN_REVIEW, StoryStatus.NEEDS_LEGAL_REV
 STATUS_ORDER = OPEN_WORK + (StoryStatus.APPROVED, StoryStatus.REJECTED, StoryStatus.WITHDRAWN)
 
 
-def counts(runtime: Runtime, _: Translate) -> None:
-    found = status_counts(runtime)
+# Counting every story by status reads the whole status index, a cost that grows with the
+# stories; each server process does it at most once per this many seconds, and the counts the
+# moderators see are at most that old (the rows of the queue itself are always current).
+COUNTS_TTL_SECONDS = 10
+
+
+@st.cache_data(ttl=COUNTS_TTL_SECONDS, show_spinner=False)
+def _status_counts(_runtime: Runtime) -> dict[StoryStatus, int]:
+    # One runtime (one database) per server process: the runtime need not be part of the key.
+    return status_counts(_runtime)
+
+
+def recent_status_counts(runtime: Runtime) -> dict[StoryStatus, int]:
+    """Stories per status, at most COUNTS_TTL_SECONDS old."""
+    return _status_counts(runtime)
+
+
+def counts(runtime: Runtime, _: Translate) -> dict[StoryStatus, int]:
+    """The count of each status, as metrics; returns the counts shown."""
+    found = recent_status_counts(runtime)
     for col, status in zip(st.columns(len(STATUS_ORDER)), STATUS_ORDER):
         col.metric(_(STATUS_LABELS[status]), f"{found[status]:,}")
+    return found
+
+
+def known_total(chosen: QueueFilters, found: dict[StoryStatus, int]) -> int | None:
+    """The queue's total from the status counts when the filter is on status alone, else None."""
+    if not chosen.status_only():
+        return None
+    return sum(found[status] for status in (chosen.statuses or tuple(StoryStatus)))
 
 
 def _any_yes_no(label: str, key: str, _: Translate, where) -> bool | None:

@@ -72,6 +72,21 @@ def test_queue_pages_newest_first(runtime):
     assert last.page == 2 and [r.id for r in last.rows] == [ids[0]]
 
 
+def test_a_total_known_from_the_status_counts_is_not_counted_again(runtime):
+    ids = [add(runtime).story_id for _ in range(4)]
+    open_work = QueueFilters(statuses=(StoryStatus.NEW, StoryStatus.IN_REVIEW))
+    assert open_work.status_only() and QueueFilters().status_only()
+    assert not QueueFilters(statuses=(StoryStatus.NEW,), language="es").status_only()
+    assert not QueueFilters(search="hija").status_only()
+    counts = status_counts(runtime)
+    given = queue(runtime, open_work, per_page=3,
+                  total=counts[StoryStatus.NEW] + counts[StoryStatus.IN_REVIEW])
+    assert given == queue(runtime, open_work, per_page=3)
+    # A total a few seconds old only moves the page count; the rows are always current.
+    stale = queue(runtime, open_work, per_page=3, total=2)
+    assert (stale.pages, [r.id for r in stale.rows]) == (1, ids[::-1][:3])
+
+
 def test_opening_moves_a_new_story_to_review_and_is_audited(runtime, moderators):
     ana, _ben = moderators
     receipt = add(runtime)

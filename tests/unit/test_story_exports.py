@@ -372,6 +372,110 @@ def test_record_export_refuses_unknown_kinds_duplicates_and_overlong_outlets(run
         export_stories(runtime, ACTOR, io.BytesIO(), fmt="csv", outlet=None, campaign="FT")
 
 
+def changing_after_the_first_story(monkeypatch, change):
+    """Make `change` happen once, while the file is being written (after its first story)."""
+    import stories.exports as exports
+
+    real = exports.press_stories
+    calls = []
+
+    def press_stories(runtime, session):
+        calls.append(1)
+        found = real(runtime, session)
+        first = next(found, None)
+        if first is not None:
+            if len(calls) == 1:
+                change()
+            yield first
+        yield from found
+
+    monkeypatch.setattr(exports, "press_stories", press_stories)
+    return calls
+
+
+@pytest.mark.parametrize("change", ["withdrawn", "credit narrowed", "press consent narrowed"])
+def test_a_story_changed_while_the_file_is_written_is_not_in_the_file_or_the_ledger(
+        runtime, stories, monkeypatch, change):
+    target = stories["full_name"]
+
+    def happen():
+        with runtime.db.session(write=True) as s:
+            story = s.get(Story, target)
+            if change == "withdrawn":
+                story.status, story.consent_press = StoryStatus.WITHDRAWN, False
+            elif change == "credit narrowed":
+                story.credit = Credit.FIRST_NAME
+            else:
+                story.consent_press = False
+
+    calls = changing_after_the_first_story(monkeypatch, happen)
+    out = io.BytesIO()
+    count = export_stories(runtime, ACTOR, out, fmt="xlsx", outlet="AP", campaign="FT", now=NOW)
+    assert len(calls) == 2  # the first file was thrown away and made again
+    rows = open_sheet_rows(out.getvalue(), "Stories")[1:]
+    with runtime.db.session() as s:
+        items = sorted(s.scalars(select(ExportItem.story_id)))
+    if change == "credit narrowed":  # still for the press, now under its first name only
+        assert count == 3 and items == sorted(stories.values())
+        assert "Quintanilla-Zepeda" not in str(rows) and "Marta" in str(rows)
+    else:
+        assert count == 2 and target not in items and [row[0] for row in rows] == items
+        assert "four months apart" not in str(rows)
+
+
+def test_an_unseekable_stream_is_refused_when_a_story_changed_and_nothing_is_recorded(
+        runtime, stories, monkeypatch):
+    from stories.ledger import StoriesChanged
+
+    class Unseekable(io.BytesIO):
+        def seekable(self):
+            return False
+
+    def withdraw():
+        with runtime.db.session(write=True) as s:
+            s.get(Story, stories["no_credit"]).status = StoryStatus.WITHDRAWN
+
+    changing_after_the_first_story(monkeypatch, withdraw)
+    with pytest.raises(StoriesChanged):
+        export_stories(runtime, ACTOR, Unseekable(), fmt="docx", outlet="AP", campaign="FT")
+    with runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ExportRecord)) == 0
+    assert audit_rows(runtime) == []
+
+
+@pytest.mark.sqlite_only(reason="holds and probes the SQLite write lock")
+def test_other_writers_are_not_kept_waiting_while_the_file_is_written(runtime, stories, monkeypatch):
+    import sqlite3
+
+    def write_elsewhere():
+        # A writer that gives up at once if the export held the database's write lock.
+        conn = sqlite3.connect(runtime.config.database_url.removeprefix("sqlite:///"), timeout=0.05,
+                               isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE stories SET year = 2019 WHERE id = ?", (stories["no_credit"],))
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    changing_after_the_first_story(monkeypatch, write_elsewhere)
+    assert export_stories(runtime, ACTOR, io.BytesIO(), fmt="xlsx", outlet="AP", campaign="FT") == 3
+
+
+@pytest.mark.parametrize("n", [0, 1, 4096, 8197])
+def test_the_written_stories_come_back_whole_and_in_order_from_their_spool(n, tmp_path):
+    from stories.ledger import _Written
+
+    stories = [press_story(i, version=i % 7) for i in range(1, n + 1)]
+    with (tmp_path / "spool").open("w+b") as spool:
+        written = _Written(spool)
+        assert list(written.tracked(stories)) == stories
+        assert len(written) == n
+        for _twice in range(2):
+            assert list(written) == [(s.id, s.version) for s in stories]
+        assert [key for _i, _v, key in written._triples()] == [s.state_key for s in stories]
+
+
 def test_an_export_with_no_stories_is_still_a_valid_file_and_recorded(runtime):
     out = io.BytesIO()
     assert export_stories(runtime, ACTOR, out, fmt="docx", outlet="AP", campaign="FT") == 0
