@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import platform
 
@@ -37,6 +38,9 @@ def main() -> None:
     unknown = set(args.names) - set(BENCHES)
     if unknown:
         parser.error(f"unknown benchmark: {', '.join(sorted(unknown))}")
+    # AppTest runs pages outside a server, and Streamlit warns about that on every run; the
+    # warnings say nothing about the figures and would bury the table.
+    logging.disable(logging.WARNING)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| benchmark | figure |\n|---|---|")
     for name in args.names or BENCHES:

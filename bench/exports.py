@@ -202,7 +202,7 @@ def bench_xlsx(sizes: tuple[int, ...] = XLSX_SIZES, runs: int = 3) -> Iterator[t
                 yield (f"XLSX press export of {size:,} stories vs raw write-only openpyxl, same cells",
                        f"{portal:.1f} s vs {raw:.1f} s: {ratio:.2f}x (target ≤{XLSX_TARGET:g}x: "
                        f"{'met' if ratio <= XLSX_TARGET else 'missed'}); "
-                       f"{size / portal:,.0f} stories/s, file {(data_dir / 'p.xlsx').stat().st_size / 1e6:.0f} MB")
+                       f"{size / portal:,.0f} stories/s, file {(data_dir / 'p.xlsx').stat().st_size / 1e6:.1f} MB")
                 yield (f"XLSX press export of {size:,} stories: write transaction (check and ledger)",
                        f"{max(writes):.2f} s at most, of the {portal:.1f} s export: other writers "
                        f"wait only that long")
