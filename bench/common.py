@@ -18,9 +18,10 @@ def environ(data_dir: Path) -> dict[str, str]:
             "PORTAL_LOOKUP_KEY": "bench", "PORTAL_MIN_SUBMIT_SECONDS": "0"}
 
 
-def median_time(fn, runs: int = 7) -> float:
-    """Median wall time of fn() in seconds, after one untimed warm-up call."""
-    fn()
+def median_time(fn, runs: int = 7, *, warm_up: bool = True) -> float:
+    """Median wall time of fn() in seconds, after one untimed warm-up call unless told not to."""
+    if warm_up:
+        fn()
     times = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -14,12 +14,10 @@ bench.seed), so both sizes are measured with the same server caches and the same
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from bench.common import ROOT, environ as _environ, median_time
 
@@ -58,15 +56,6 @@ class Timing:
     script: float  # seconds: a rerun in that session
 
 
-def _median(fn: Callable[[], None], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _time_page(make, state: dict, runs: int) -> Timing:
     """Median of `runs` fresh sessions after a warm-up, then of `runs` reruns of the last one."""
     holder = {}
@@ -80,10 +69,10 @@ def _time_page(make, state: dict, runs: int) -> Timing:
         holder["at"] = at
 
     fresh()  # the first run fills the server's caches (runtime, templates): not what a visitor waits for
-    fresh_time = _median(fresh, runs)
+    fresh_time = median_time(fresh, runs, warm_up=False)
     at = holder["at"]
     at.run()
-    script_time = _median(at.run, runs)
+    script_time = median_time(at.run, runs, warm_up=False)
     assert not at.exception, at.exception
     return Timing(fresh_time, script_time)
 

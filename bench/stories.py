@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
 
-from bench.common import environ as _environ
-
-
-def _median(fn, runs: int = 7) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from bench.common import environ as _environ, median_time
 
 
 def bench_queue(sizes: tuple[int, ...] = (10_000, 100_000)) -> Iterator[tuple[str, str]]:
@@ -46,7 +35,7 @@ def bench_queue(sizes: tuple[int, ...] = (10_000, 100_000)) -> Iterator[tuple[st
                 "queue, search two words": lambda: queue(runtime, QueueFilters(search="hija semanas")),
             }
             for label, fn in cases.items():
-                yield f"{label} ({size:,} stories)", f"{_median(fn) * 1000:.1f} ms"
+                yield f"{label} ({size:,} stories)", f"{median_time(fn) * 1000:.1f} ms"
         size_mb = sum(p.stat().st_size for p in Path(tmp).glob("portal.db*")) / 1e6
         yield f"database size at {have:,} stories", f"{size_mb:.0f} MB"
         runtime.db.dispose()
