@@ -162,7 +162,7 @@ def _sidebar_link(page, label: str, role: str, name: str) -> None:
 
 
 def take_moderation(server: harness.Server, browser, out: Path) -> list[Path]:
-    """Sign in, the story queue, and the review of the first story in it."""
+    """Sign in, the story queue, the review of the first story in it, and the dashboard."""
     from playwright.sync_api import expect
 
     shots: list[Path] = []
@@ -202,6 +202,12 @@ def take_moderation(server: harness.Server, browser, out: Path) -> list[Path]:
     expect(page.get_by_role("heading", name="Publication version")).to_be_visible()
     harness.wait_for_app_idle(page)
     shoot(page, "review.png")
+
+    _sidebar_link(page, "Dashboard", "heading", "Dashboard")
+    expect(main.get_by_role("heading", name="Letters per day (last 60 days)")).to_be_visible()
+    expect(page.locator(".vega-embed canvas, .vega-embed svg").first).to_be_visible()
+    page.wait_for_timeout(1_000)  # the charts are drawn after the run ends
+    shoot(page, "dashboard.png")
     page.context.close()
     return shots
 
