@@ -46,6 +46,11 @@ def recent_status_counts(runtime: Runtime) -> dict[StoryStatus, int]:
     return _status_counts(runtime)
 
 
+def forget_status_counts() -> None:
+    """Count afresh on the next run: a moderator who just decided expects to see it counted."""
+    _status_counts.clear()
+
+
 def counts(runtime: Runtime, _: Translate) -> dict[StoryStatus, int]:
     """The count of each status, as metrics; returns the counts shown."""
     found = recent_status_counts(runtime)

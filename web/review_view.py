@@ -13,7 +13,7 @@ from stories.moderation import (EditConflict, NotAllowed, Review, credit_line, d
                                 save_publication)
 from stories.models import Credit, StoryStatus
 from stories.pii import PII_MESSAGES
-from web.queue_view import STATUS_LABELS
+from web.queue_view import STATUS_LABELS, forget_status_counts
 
 PURPOSE_LABELS = {
     "keep_for_review": N_("Keep for review"),
@@ -135,6 +135,7 @@ def decisions(runtime: Runtime, actor: Actor, review: Review, title_key: str, te
 
 
 def _done(message: str) -> None:
+    forget_status_counts()
     st.session_state["review_notice"] = message
     st.rerun()
 

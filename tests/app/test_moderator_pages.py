@@ -123,3 +123,26 @@ def test_audit_log_is_for_administrators_only(seeded):
     admin = signed_in("audit.py", "admin@campaign.org")
     assert "Audit log" in texts(admin)
     assert "login" in everything_shown(admin)
+
+
+def _count(at, label: str) -> str:
+    [metric] = [m for m in at.metric if m.label == label]
+    return metric.value
+
+
+def test_queue_counts_show_the_moderators_own_decision_at_once(seeded):
+    # The status counts are kept for a few seconds per server process; a decision made here must
+    # not wait for that to show.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/login.py").run()
+    at = sign_in(at, "mod@campaign.org")
+    at.switch_page("pages/moderate.py").run()
+    assert (_count(at, "New"), _count(at, "Approved")) == ("1", "0")
+    at.switch_page("pages/review.py").run()
+    at.number_input[0].set_value(seeded).run()
+    [approve] = [b for b in at.button if b.label == "Save and approve"]
+    approve.click().run()
+    assert "Approved." in texts(at)
+    at.switch_page("pages/moderate.py").run()
+    assert not at.exception
+    assert (_count(at, "New"), _count(at, "Approved")) == ("0", "1")
